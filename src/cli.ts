@@ -1,0 +1,84 @@
+import path from 'node:path';
+import yargs, { type Argv } from 'yargs';
+
+import type { Context } from './context.js';
+import { UsageError } from './errors.js';
+import { generate } from './commands/generate.js';
+import { init } from './commands/init.js';
+import { keygen } from './commands/keygen.js';
+import { toolName, toolVersion } from './version.js';
+
+interface CommonArgs {
+  cwd: string | undefined;
+  config: string | undefined;
+  json: boolean;
+  quiet: boolean;
+}
+
+/**
+ * Wires commands to handlers; no logic lives here. Handlers throw `CliError`s
+ * and `main` turns them into exit codes.
+ */
+export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
+  const withCwd = (args: CommonArgs): Context => ({ ...ctx, cwd: path.resolve(ctx.cwd, args.cwd ?? '.') });
+  return yargs(argv)
+    .scriptName(toolName)
+    .version(toolVersion)
+    .usage('$0 <command> [options]\n\nScaffold Scalekit-backed session handling into your app.')
+    .option('cwd', { type: 'string', describe: 'Project folder (default: current folder)' })
+    .option('config', { type: 'string', describe: 'Config file (default: scalekit-session.config.json)' })
+    .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'Print only errors' })
+    .command(
+      'init',
+      'Write scalekit-session.config.json',
+      (y) =>
+        y
+          .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'Accept defaults, ask nothing' })
+          .option('framework', { type: 'string', choices: ['express', 'fastify', 'koa'] })
+          .option('out-dir', { type: 'string', describe: 'Where generated files go (default: src/session)' })
+          .option('refresh-mode', { type: 'string', choices: ['endpoint', 'transparent'] })
+          .option('install', { type: 'boolean', default: true, describe: 'Install runtime packages (--no-install to skip)' })
+          .option('force', { type: 'boolean', default: false, describe: 'Replace an existing config' }),
+      (args) =>
+        init(withCwd(args), {
+          yes: args.yes,
+          framework: args.framework,
+          outDir: args.outDir,
+          refreshMode: args.refreshMode,
+          install: args.install,
+          force: args.force,
+          config: args.config,
+        }),
+    )
+    .command(
+      'generate',
+      'Write the session code the config describes',
+      (y) =>
+        y
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan, write nothing' })
+          .option('force', { type: 'boolean', default: false, describe: 'Overwrite edited files (backed up to .bak)' }),
+      (args) =>
+        generate(withCwd(args), {
+          config: args.config,
+          dryRun: args.dryRun,
+          force: args.force,
+          json: args.json,
+          quiet: args.quiet,
+        }),
+    )
+    .command(
+      'keygen',
+      'Print a new encryption key entry (kid:key) for the keyring',
+      (y) => y.option('kid', { type: 'string', describe: 'Key id (default: k<date><random>)' }),
+      (args) => keygen(ctx, { kid: args.kid, json: args.json }),
+    )
+    .demandCommand(1, 'Name a command; see --help.')
+    .strict()
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      throw new UsageError(message ?? 'Invalid usage.', `Run ${toolName} --help.`);
+    })
+    .wrap(Math.min(100, process.stdout.columns || 80)) as unknown as Argv<CommonArgs>;
+}

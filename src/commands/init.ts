@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import { CONFIG_FILE, validateConfig } from '../config/load.js';
+import type { ConfigInput } from '../config/schema.js';
+import type { Context } from '../context.js';
+import { CliError, UsageError } from '../errors.js';
+import { resolveInside } from '../fs/paths.js';
+import { writeAtomic } from '../fs/write.js';
+
+export interface InitOptions {
+  yes?: boolean;
+  framework?: string;
+  outDir?: string;
+  refreshMode?: string;
+  install?: boolean;
+  force?: boolean;
+  config?: string;
+}
+
+/** Runtime packages the generated code imports, besides the framework itself. */
+const RUNTIME_PACKAGES = ['@scalekit-sdk/node', 'jose'];
+
+/**
+ * Writes `scalekit-session.config.json` with every setting spelled out, so
+ * the user sees each knob. Non-interactive: flags, or `--yes` for defaults.
+ */
+export async function init(ctx: Context, options: InitOptions): Promise<void> {
+  if (!options.yes && options.framework === undefined) {
+    throw new UsageError('init needs --framework (express | fastify | koa), or --yes to accept the defaults.');
+  }
+  const input: ConfigInput = {
+    $schema: './node_modules/scalekit-session-scaffold/config.schema.json',
+    framework: (options.framework ?? 'express') as ConfigInput['framework'],
+    ...(options.outDir !== undefined && { outDir: options.outDir }),
+    ...(options.refreshMode !== undefined && { refresh: { mode: options.refreshMode as 'endpoint' } }),
+  };
+  const result = validateConfig(input);
+  if (!result.ok) {
+    throw new CliError('The flags describe an invalid config; nothing was written.', { details: result.problems });
+  }
+  const file = await resolveInside(ctx.cwd, options.config ?? CONFIG_FILE);
+  if (!options.force && (await exists(file))) {
+    throw new CliError(`${path.basename(file)} already exists; nothing was written.`, {
+      suggestion: 'Edit it and run generate, or pass --force to replace it with defaults.',
+    });
+  }
+  await writeAtomic(file, `${JSON.stringify({ $schema: input.$schema, ...withoutSchema(result.config) }, null, 2)}\n`);
+  ctx.stdout(`Wrote ${path.relative(ctx.cwd, file) || file}.`);
+
+  if (options.install !== false) await installRuntime(ctx);
+  ctx.stdout('Next: npx scalekit-session-scaffold generate');
+}
+
+function withoutSchema<T extends { $schema?: string }>(config: T): Omit<T, '$schema'> {
+  const { $schema: _schema, ...rest } = config;
+  return rest;
+}
+
+/** Adds the SDK and jose to the project with the package manager its lockfile names. */
+async function installRuntime(ctx: Context): Promise<void> {
+  const manifest = path.join(ctx.cwd, 'package.json');
+  if (!(await exists(manifest))) {
+    ctx.stderr(`No package.json here; install ${RUNTIME_PACKAGES.join(' ')} yourself.`);
+    return;
+  }
+  const pkg = JSON.parse(await readFile(manifest, 'utf8')) as { dependencies?: Record<string, string> };
+  const missing = RUNTIME_PACKAGES.filter((name) => !pkg.dependencies?.[name]);
+  if (missing.length === 0) return;
+  const manager = (await exists(path.join(ctx.cwd, 'pnpm-lock.yaml')))
+    ? ['pnpm', 'add']
+    : (await exists(path.join(ctx.cwd, 'yarn.lock')))
+      ? ['yarn', 'add']
+      : ['npm', 'install'];
+  const [command, ...args] = [...manager, ...missing] as [string, ...string[]];
+  ctx.stdout(`Running ${command} ${args.join(' ')} (skip with --no-install)`);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ctx.cwd, stdio: 'inherit' });
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  if (code !== 0) {
+    throw new CliError(`${command} ${args.join(' ')} failed (exit ${code}).`, {
+      suggestion: 'Install the packages yourself; the config file was written.',
+    });
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

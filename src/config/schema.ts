@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for `scalekit-session.config.json` (contract §3). Every string
+ * that can reach generated code is held to a whitelist here, so what passes
+ * validation is safe to emit as a JS literal; cross-field rules live in
+ * `rules.ts`. `config.schema.json` is generated from this file.
+ */
+
+/** Adds the "allowed" half of a `path: message (got …; allowed …)` line. */
+function matching(re: RegExp, message: string, allowed: string) {
+  return z.string().refine((value) => re.test(value), { message, params: { allowed } });
+}
+
+const ROUTE_RE = /^\/(?:[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*)?$/;
+const ROUTE_ALLOWED = 'an absolute path of A-Z a-z 0-9 . _ ~ - and single / separators, no trailing /';
+// Segments of only dots would be resolved away by clients and proxies.
+const DOT_SEGMENT_RE = /(^|\/)\.{1,2}(\/|$)/;
+
+const route = matching(ROUTE_RE, 'must be a safe absolute path', ROUTE_ALLOWED).refine(
+  (value) => !DOT_SEGMENT_RE.test(value),
+  { message: 'must not contain "." or ".." segments', params: { allowed: ROUTE_ALLOWED } },
+);
+
+// RFC 6265 tokens allow more, but quotes, backticks and `.` (our chunk suffix)
+// only cause trouble in other parsers; this subset is what real apps use.
+const cookieName = matching(
+  /^[A-Za-z0-9_-]{1,64}$/,
+  'must be a cookie name of 1-64 letters, digits, _ or -',
+  'A-Z a-z 0-9 _ -',
+);
+
+const envVar = matching(
+  /^[A-Z_][A-Z0-9_]{0,127}$/,
+  'must be an environment variable name',
+  '[A-Z_][A-Z0-9_]*',
+);
+
+const OUT_DIR_ALLOWED = 'a relative path of A-Z a-z 0-9 . _ - segments separated by /';
+const outDir = matching(
+  /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/,
+  'must be a relative folder inside the project',
+  OUT_DIR_ALLOWED,
+).refine((value) => !DOT_SEGMENT_RE.test(value), {
+  message: 'must stay inside the project (no "." or ".." segments)',
+  params: { allowed: OUT_DIR_ALLOWED },
+});
+
+const domain = matching(
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+  'must be a lowercase host name without a leading dot',
+  'a host name such as "example.com", or null',
+);
+
+const keyFilePath = matching(
+  /^[A-Za-z0-9._~/@+-]{1,1024}$/,
+  'must be a file path of safe characters',
+  'A-Z a-z 0-9 . _ ~ / @ + -',
+);
+
+const scope = matching(/^[A-Za-z0-9_.:/-]{1,128}$/, 'must be an OAuth scope', 'A-Z a-z 0-9 _ . : / -');
+
+export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().max(2048).optional(),
+    framework: z.enum(['express', 'fastify', 'koa']),
+    language: z.enum(['ts', 'js']).default('ts'),
+    moduleFormat: z.enum(['esm', 'cjs']).default('esm'),
+    outDir: outDir.default('src/session'),
+    refresh: z
+      .strictObject({
+        mode: z.enum(['endpoint', 'transparent']).default('endpoint'),
+        leewaySeconds: z.number().int().min(0).max(600).default(60),
+      })
+      .prefault({}),
+    routes: z
+      .strictObject({
+        apiPrefix: route.default('/api'),
+        login: route.default('/auth/login'),
+        callback: route.default('/auth/callback'),
+        refresh: route.default('/auth/refresh'),
+        logout: route.default('/auth/logout'),
+        postLogoutRedirect: route.default('/'),
+        sessions: route.nullable().default('/api/sessions'),
+      })
+      .prefault({}),
+    cookies: z
+      .strictObject({
+        names: z
+          .strictObject({
+            access: cookieName.default('sk_access'),
+            refresh: cookieName.default('sk_refresh'),
+            idToken: cookieName.default('sk_id'),
+            state: cookieName.default('sk_state'),
+          })
+          .prefault({}),
+        prefix: z.enum(['auto', 'none']).default('auto'),
+        sameSite: z.enum(['lax', 'strict', 'none']).default('lax'),
+        secure: z.enum(['production', 'always', 'never']).default('production'),
+        domain: domain.nullable().default(null),
+        storeIdToken: z.boolean().default(true),
+        maxAgeSeconds: z.number().int().min(60).max(400 * 24 * 3600).nullable().default(null),
+      })
+      .prefault({}),
+    encryption: z
+      .strictObject({
+        keySource: z
+          .discriminatedUnion('type', [
+            z.strictObject({ type: z.literal('env'), name: envVar.default('SESSION_ENCRYPTION_KEYS') }),
+            z.strictObject({ type: z.literal('file'), path: keyFilePath }),
+          ])
+          .default({ type: 'env', name: 'SESSION_ENCRYPTION_KEYS' }),
+      })
+      .prefault({}),
+    scalekit: z
+      .strictObject({
+        envUrlVar: envVar.default('SCALEKIT_ENVIRONMENT_URL'),
+        clientIdVar: envVar.default('SCALEKIT_CLIENT_ID'),
+        clientSecretVar: envVar.default('SCALEKIT_CLIENT_SECRET'),
+        appUrlVar: envVar.default('APP_URL'),
+        scopes: z.array(scope).min(1).max(32).default([...DEFAULT_SCOPES]),
+        timeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      })
+      .prefault({}),
+  });
+
+/** What the user writes (everything but `framework` may be omitted). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The config with every default filled in. */
+export type Config = z.output<typeof configSchema>;
