@@ -7,9 +7,14 @@ import { z } from 'zod';
  * `rules.ts`. `config.schema.json` is generated from this file.
  */
 
-/** Adds the "allowed" half of a `path: message (got …; allowed …)` line. */
-function matching(re: RegExp, message: string, allowed: string) {
-  return z.string().refine((value) => re.test(value), { message, params: { allowed } });
+/**
+ * A whitelisted string. `allowed` completes the `(got …; allowed …)` part of
+ * the error line; the pattern also lands in config.schema.json for editors.
+ */
+function matching(re: RegExp, message: string, allowed: string, extra?: { test: (value: string) => boolean; message: string }) {
+  let schema = z.string().refine((value) => re.test(value), { message, params: { allowed } });
+  if (extra) schema = schema.refine(extra.test, { message: extra.message, params: { allowed } });
+  return schema.meta({ pattern: re.source, description: `${message}: ${allowed}` });
 }
 
 const ROUTE_RE = /^\/(?:[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*)?$/;
@@ -17,10 +22,10 @@ const ROUTE_ALLOWED = 'an absolute path of A-Z a-z 0-9 . _ ~ - and single / sepa
 // Segments of only dots would be resolved away by clients and proxies.
 const DOT_SEGMENT_RE = /(^|\/)\.{1,2}(\/|$)/;
 
-const route = matching(ROUTE_RE, 'must be a safe absolute path', ROUTE_ALLOWED).refine(
-  (value) => !DOT_SEGMENT_RE.test(value),
-  { message: 'must not contain "." or ".." segments', params: { allowed: ROUTE_ALLOWED } },
-);
+const route = matching(ROUTE_RE, 'must be a safe absolute path', ROUTE_ALLOWED, {
+  test: (value) => !DOT_SEGMENT_RE.test(value),
+  message: 'must not contain "." or ".." segments',
+});
 
 // RFC 6265 tokens allow more, but quotes, backticks and `.` (our chunk suffix)
 // only cause trouble in other parsers; this subset is what real apps use.
@@ -37,13 +42,9 @@ const envVar = matching(
 );
 
 const OUT_DIR_ALLOWED = 'a relative path of A-Z a-z 0-9 . _ - segments separated by /';
-const outDir = matching(
-  /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/,
-  'must be a relative folder inside the project',
-  OUT_DIR_ALLOWED,
-).refine((value) => !DOT_SEGMENT_RE.test(value), {
+const outDir = matching(/^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/, 'must be a relative folder inside the project', OUT_DIR_ALLOWED, {
+  test: (value) => !DOT_SEGMENT_RE.test(value),
   message: 'must stay inside the project (no "." or ".." segments)',
-  params: { allowed: OUT_DIR_ALLOWED },
 });
 
 const domain = matching(

@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { repoRoot } from '../helpers/project.js';
+import { renderToDisk } from '../helpers/render.js';
+import { VARIANTS, type VariantName } from '../helpers/variants.js';
+
+const run = promisify(execFile);
+const roots: string[] = [];
+afterAll(() => Promise.all(roots.map((root) => rm(root, { recursive: true, force: true }))));
+
+// The strictest settings a user is likely to have: the output must pass them all.
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    exactOptionalPropertyTypes: true,
+    noImplicitOverride: true,
+    noImplicitReturns: true,
+    noFallthroughCasesInSwitch: true,
+    noUnusedLocals: true,
+    noUnusedParameters: true,
+    verbatimModuleSyntax: true,
+    isolatedModules: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ['node'],
+  },
+  include: ['src'],
+};
+
+/** A user's app, using every public export, so the public types are exercised too. */
+const APP = (importPath: string) => `import express from 'express';
+import { createSession, optionalSession, requireSession, sessionRouter, type Auth } from '${importPath}';
+
+const app = express();
+app.use(sessionRouter());
+app.get('/api/me', requireSession, (req, res) => {
+  const auth: Auth | undefined = req.auth;
+  res.json({ userId: auth?.userId, roles: auth?.roles, expiresAt: auth?.expiresAt.toISOString() });
+});
+app.get('/api/hello', optionalSession, (req, res) => {
+  res.json({ hello: req.auth?.userId ?? 'stranger' });
+});
+app.get('/own-callback', (_req, res) => {
+  const signIn = { accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresIn: 300 };
+  createSession(res, signIn);
+  res.redirect('/');
+});
+app.listen(3000);
+`;
+
+describe.each(Object.keys(VARIANTS) as VariantName[])('express / %s', (variant) => {
+  it('typechecks under strict settings with the real express, SDK and jose types', async () => {
+    const { root, outDir } = await renderToDisk(VARIANTS[variant], `typecheck-${variant}`);
+    roots.push(root);
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
+    await writeFile(path.join(root, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+    const importPath = `./${path.relative(path.join(root, 'src'), path.join(outDir, 'index.js'))}`;
+    await writeFile(path.join(root, 'src', 'app.ts'), APP(importPath));
+    const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+    const result = await run(process.execPath, [tsc, '-p', root]).then(
+      () => ({ ok: true, output: '' }),
+      (error: { stdout: string; stderr: string }) => ({ ok: false, output: `${error.stdout}${error.stderr}` }),
+    );
+    expect(result.output).toBe('');
+    expect(result.ok).toBe(true);
+  });
+});

@@ -1,0 +1,48 @@
+import type { ConfigInput } from '../../src/config/schema.js';
+
+/**
+ * The variant matrix every framework's templates are snapshotted and
+ * typechecked over: both refresh modes, ID token and session routes on and
+ * off, and one config where every cookie and route setting is non-default.
+ */
+export const VARIANTS = {
+  default: { framework: 'express' },
+  transparent: { framework: 'express', refresh: { mode: 'transparent', leewaySeconds: 30 } },
+  minimal: {
+    framework: 'express',
+    routes: { sessions: null },
+    cookies: { storeIdToken: false, secure: 'never' },
+  },
+  custom: {
+    framework: 'express',
+    outDir: 'src/lib/auth',
+    refresh: { mode: 'transparent' },
+    routes: {
+      apiPrefix: '/',
+      login: '/session/login',
+      callback: '/session/callback',
+      refresh: '/session/refresh',
+      logout: '/session/logout',
+      postLogoutRedirect: '/goodbye',
+      sessions: '/me/sessions',
+    },
+    cookies: {
+      names: { access: 'app_at', refresh: 'app_rt', idToken: 'app_it', state: 'app_st' },
+      sameSite: 'strict',
+      secure: 'always',
+      domain: 'example.com',
+      maxAgeSeconds: 1209600,
+    },
+    encryption: { keySource: { type: 'file', path: '/run/secrets/session-keys' } },
+    scalekit: {
+      envUrlVar: 'SK_URL',
+      clientIdVar: 'SK_ID',
+      clientSecretVar: 'SK_SECRET',
+      appUrlVar: 'PUBLIC_ORIGIN',
+      scopes: ['openid', 'email', 'offline_access'],
+      timeoutMs: 2500,
+    },
+  },
+} satisfies Record<string, ConfigInput>;
+
+export type VariantName = keyof typeof VARIANTS;
