@@ -6,6 +6,8 @@ import { UsageError } from './errors.js';
 import { generate } from './commands/generate.js';
 import { init } from './commands/init.js';
 import { keygen } from './commands/keygen.js';
+import { demo } from './demo/demo.js';
+import { runEmulatorCommand } from './emulator/index.js';
 import { toolName, toolVersion } from './version.js';
 
 interface CommonArgs {
@@ -72,6 +74,29 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
       'Print a new encryption key entry (kid:key) for the keyring',
       (y) => y.option('kid', { type: 'string', describe: 'Key id (default: k<date><random>)' }),
       (args) => keygen(ctx, { kid: args.kid, json: args.json }),
+    )
+    .command(
+      'emulator',
+      'Run the local Scalekit emulator and print the env vars that point an app at it',
+      (y) =>
+        y
+          .option('port', { type: 'number', describe: 'Loopback port (default: a free one)' })
+          .option('client-id', { type: 'string' })
+          .option('client-secret', { type: 'string' }),
+      (args) =>
+        runEmulatorCommand({
+          ...(args.port !== undefined && { port: args.port }),
+          ...(args.clientId !== undefined && { clientId: args.clientId }),
+          ...(args.clientSecret !== undefined && { clientSecret: args.clientSecret }),
+          stdout: ctx.stdout,
+          signal: ctx.signal,
+        }),
+    )
+    .command(
+      'demo',
+      'Show the whole product working offline: scaffold, run, sign in, refresh, revoke, log out',
+      (y) => y.option('keep', { type: 'boolean', default: false, describe: 'Keep the throwaway project' }),
+      (args) => demo(withCwd(args), { keep: args.keep }),
     )
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
