@@ -38,7 +38,9 @@ export function formatIssue(issue: z.core.$ZodIssue, input: unknown, knownKeys: 
     }
     case 'custom': {
       const allowed = typeof issue.params?.allowed === 'string' ? issue.params.allowed : undefined;
-      return [line(at(issue.path), issue.message, readAt(input, issue.path), allowed)];
+      // Cross-field rules report the value they checked, which may be a default.
+      const got = issue.params && 'got' in issue.params ? issue.params.got : readAt(input, issue.path);
+      return [line(at(issue.path), issue.message, got, allowed)];
     }
     default:
       return [line(at(issue.path), issue.message, readAt(input, issue.path), undefined)];

@@ -20,8 +20,8 @@ const crossFieldCheck = z.check<Config>((payload) => {
       code: 'custom',
       path: issue.path,
       message: issue.message,
-      params: { allowed: issue.allowed },
-      input: payload.value,
+      params: { allowed: issue.allowed, got: issue.got },
+      input: issue.got,
     });
   }
 });

@@ -1,5 +1,5 @@
 import type { Config } from './schema.js';
-import { isUnderPath } from './rules.js';
+import { refreshCookiePath } from './paths.js';
 
 /** A cookie as the generated `policy` file declares it. */
 export interface CookiePolicy {
@@ -24,11 +24,10 @@ export function resolvePolicy(config: Config): Policy {
   const { routes, cookies, refresh } = config;
   const warnings: string[] = [];
 
-  let refreshPath = routes.refresh;
-  if (refresh.mode === 'transparent' && !isUnderPath(routes.apiPrefix, refreshPath)) {
+  const refreshPath = refreshCookiePath(refresh.mode, routes.apiPrefix, routes.refresh);
+  if (refreshPath !== routes.refresh) {
     // Transparent refresh happens inside API requests, so the refresh cookie
     // must reach the API prefix as well as the refresh route.
-    refreshPath = commonPath(routes.apiPrefix, routes.refresh);
     warnings.push(
       `refresh.mode "transparent": the refresh cookie's Path is widened to "${refreshPath}" so it reaches both ${routes.apiPrefix} and ${routes.refresh}.`,
     );
@@ -55,11 +54,3 @@ export function resolvePolicy(config: Config): Policy {
   };
 }
 
-/** The longest path that path-matches both (RFC 6265 §5.1.4). */
-export function commonPath(a: string, b: string): string {
-  const left = a.split('/').filter(Boolean);
-  const right = b.split('/').filter(Boolean);
-  const shared: string[] = [];
-  for (let i = 0; i < Math.min(left.length, right.length) && left[i] === right[i]; i++) shared.push(left[i] as string);
-  return `/${shared.join('/')}`;
-}

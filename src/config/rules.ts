@@ -1,85 +1,104 @@
-import type { Config } from './schema.js';
+import { isUnderPath, refreshCookiePath } from './paths.js';
 
-/** A cross-field problem: where it is, what is wrong, and what would be allowed. */
+/** A cross-field problem: where it is, what is wrong, what was seen and what is allowed. */
 export interface RuleIssue {
   path: (string | number)[];
   message: string;
-  allowed?: string;
+  got: unknown;
+  allowed: string;
 }
 
 type Path = (string | number)[];
 
 /**
  * The cross-field rules of contract §3. They run even when single fields are
- * invalid (so every problem is reported at once); `isValid` tells them which
- * fields passed their own checks, and a rule only reads fields that did.
+ * invalid (so every problem is reported at once), on a value that may hold
+ * anything; a rule reads a field only through `get`, which answers only for
+ * fields that passed their own checks.
  */
-export function crossFieldIssues(config: Config, isValid: (path: Path) => boolean): RuleIssue[] {
+export function crossFieldIssues(config: unknown, isValid: (path: Path) => boolean): RuleIssue[] {
   const issues: RuleIssue[] = [];
-  const ok = (...paths: Path[]) => paths.every((path) => isValid(path) && hasValue(config, path));
+  const get = <T>(path: Path, type: 'string' | 'object' | 'boolean'): T | undefined => {
+    const value = readPath(config, path);
+    if (!isValid(path) || value === undefined) return undefined;
+    if (type === 'object') return Array.isArray(value) || (value !== null && typeof value === 'object') ? (value as T) : undefined;
+    return typeof value === type ? (value as T) : undefined;
+  };
+  const str = (...path: Path) => get<string>(path, 'string');
+  const add = (path: Path, message: string, allowed: string) => issues.push({ path, message, allowed, got: readPath(config, path) });
 
-  // Routes: every endpoint distinct, sessions under the API prefix (it needs the access cookie).
+  // Routes: every endpoint distinct, and none inside the session routes' own paths.
+  const apiPrefix = str('routes', 'apiPrefix');
+  const sessions = str('routes', 'sessions');
   const routeKeys = ['login', 'callback', 'refresh', 'logout', 'sessions'] as const;
   const seen = new Map<string, string>();
+  if (sessions !== undefined) seen.set(`${sessions}/revoke-all`, 'sessions (its revoke-all route)');
   for (const key of routeKeys) {
-    const path = ['routes', key];
-    const value = config.routes[key];
-    if (value === null || !ok(path)) continue;
+    const value = str('routes', key);
+    if (value === undefined) continue;
     const first = seen.get(value);
-    if (first) {
-      issues.push({ path, message: `duplicates routes.${first}`, allowed: 'a route no other route uses' });
-    } else {
-      seen.set(value, key);
+    if (first) add(['routes', key], `duplicates routes.${first}`, 'a route no other route uses');
+    else seen.set(value, key);
+    if (key !== 'sessions' && sessions !== undefined && value !== sessions && isUnderPath(value, sessions)) {
+      add(['routes', key], `is inside routes.sessions ("${sessions}"), whose /:id route would claim it`, `a path outside "${sessions}/"`);
     }
   }
-  const { apiPrefix, sessions } = config.routes;
-  if (sessions !== null && ok(['routes', 'sessions'], ['routes', 'apiPrefix'])) {
-    if (!isUnderPath(sessions, apiPrefix) || sessions === apiPrefix) {
-      issues.push({
-        path: ['routes', 'sessions'],
-        message: `must be under routes.apiPrefix ("${apiPrefix}"), where the access cookie is sent`,
-        allowed: `a path starting with "${apiPrefix === '/' ? '/' : `${apiPrefix}/`}", or null`,
-      });
-    }
+  if (sessions !== undefined && apiPrefix !== undefined && (!isUnderPath(sessions, apiPrefix) || sessions === apiPrefix)) {
+    add(
+      ['routes', 'sessions'],
+      `must be under routes.apiPrefix ("${apiPrefix}"), where the access cookie is sent`,
+      `a path starting with "${apiPrefix === '/' ? '/' : `${apiPrefix}/`}", or null`,
+    );
   }
 
-  // Cookie names: distinct, and prefixes consistent with the policy.
-  const names = config.cookies.names;
-  const nameKeys = ['access', 'refresh', 'idToken', 'state'] as const;
+  // Cookie names: distinct, and prefixes that browsers will accept.
+  const prefix = str('cookies', 'prefix');
+  const secure = str('cookies', 'secure');
+  const domainValid = isValid(['cookies', 'domain']);
+  const domain = readPath(config, ['cookies', 'domain']);
+  const mode = str('refresh', 'mode');
+  const cookiePaths: Record<string, string | undefined> = {
+    access: apiPrefix,
+    refresh:
+      mode === 'endpoint' || mode === 'transparent'
+        ? apiPrefix !== undefined && str('routes', 'refresh') !== undefined
+          ? refreshCookiePath(mode, apiPrefix, str('routes', 'refresh') as string)
+          : undefined
+        : undefined,
+    idToken: str('routes', 'logout'),
+    state: str('routes', 'callback'),
+  };
   const seenNames = new Map<string, string>();
-  for (const key of nameKeys) {
+  for (const key of ['access', 'refresh', 'idToken', 'state'] as const) {
     const path = ['cookies', 'names', key];
-    if (!ok(path)) continue;
-    const name = names[key];
+    const name = str(...path);
+    if (name === undefined) continue;
     const first = seenNames.get(name.toLowerCase());
-    if (first) {
-      issues.push({ path, message: `duplicates cookies.names.${first}`, allowed: 'a name no other cookie uses' });
-    } else {
-      seenNames.set(name.toLowerCase(), key);
+    if (first) add(path, `duplicates cookies.names.${first}`, 'a name no other cookie uses');
+    else seenNames.set(name.toLowerCase(), key);
+
+    const explicit = /^__(host|secure)-/i.exec(name)?.[0];
+    if (!explicit) continue;
+    if (prefix === 'auto') {
+      add(path, `starts with "${explicit}" but cookies.prefix "auto" adds the prefix itself`, 'the name without the prefix, or cookies.prefix "none"');
+      continue;
     }
-    const explicitPrefix = /^__(host|secure)-/i.exec(name)?.[0];
-    if (explicitPrefix && isValid(['cookies', 'prefix']) && config.cookies.prefix === 'auto') {
-      issues.push({
-        path,
-        message: `starts with "${explicitPrefix}" but cookies.prefix "auto" adds the prefix itself`,
-        allowed: 'the name without the prefix, or cookies.prefix "none"',
-      });
-    } else if (explicitPrefix && isValid(['cookies', 'secure']) && config.cookies.secure !== 'always') {
-      issues.push({
-        path,
-        message: `a "${explicitPrefix}" cookie is refused by browsers unless it is always Secure`,
-        allowed: 'cookies.secure "always", or a name without the prefix',
-      });
+    if (secure !== undefined && secure !== 'always') {
+      add(path, `a "${explicit}" cookie is refused by browsers unless it is always Secure`, 'cookies.secure "always", or a name without the prefix');
+    }
+    // RFC 6265bis §4.1.3.2: __Host- cookies must have Path=/ and no Domain.
+    if (explicit.toLowerCase() === '__host-') {
+      const cookiePath = cookiePaths[key];
+      if (cookiePath !== undefined && cookiePath !== '/') {
+        add(path, `a "${explicit}" cookie must have Path=/, but this cookie's Path is "${cookiePath}"`, 'a __Secure- or unprefixed name');
+      }
+      if (domainValid && typeof domain === 'string') {
+        add(path, `a "${explicit}" cookie must not have a Domain, but cookies.domain is "${domain}"`, 'a __Secure- or unprefixed name, or cookies.domain null');
+      }
     }
   }
-  if (ok(['cookies', 'sameSite'], ['cookies', 'secure'])) {
-    if (config.cookies.sameSite === 'none' && config.cookies.secure === 'never') {
-      issues.push({
-        path: ['cookies', 'sameSite'],
-        message: 'SameSite=None cookies must be Secure, but cookies.secure is "never"',
-        allowed: 'cookies.secure "production" or "always" with sameSite "none"',
-      });
-    }
+  if (str('cookies', 'sameSite') === 'none' && secure === 'never') {
+    add(['cookies', 'sameSite'], 'SameSite=None cookies must be Secure, but cookies.secure is "never"', 'cookies.secure "production" or "always" with sameSite "none"');
   }
 
   // Environment variables: one variable, one meaning.
@@ -89,43 +108,29 @@ export function crossFieldIssues(config: Config, isValid: (path: Path) => boolea
     ['scalekit', 'clientSecretVar'],
     ['scalekit', 'appUrlVar'],
   ];
-  if (config.encryption.keySource.type === 'env') envPaths.push(['encryption', 'keySource', 'name']);
+  if (str('encryption', 'keySource', 'type') === 'env') envPaths.push(['encryption', 'keySource', 'name']);
   const seenVars = new Map<string, string>();
   for (const path of envPaths) {
-    if (!ok(path)) continue;
-    const value = String(readPath(config, path));
+    const value = str(...path);
+    if (value === undefined) continue;
     const first = seenVars.get(value);
-    if (first) {
-      issues.push({ path, message: `duplicates ${first}`, allowed: 'a variable no other setting uses' });
-    } else {
-      seenVars.set(value, path.join('.'));
-    }
+    if (first) add(path, `duplicates ${first}`, 'a variable no other setting uses');
+    else seenVars.set(value, path.join('.'));
   }
 
-  // Scopes: a refresh token only comes with offline_access; an ID token only with openid.
-  if (ok(['scalekit', 'scopes'])) {
-    const scopes = config.scalekit.scopes;
+  // Scopes: a refresh token only comes with offline_access, an ID token only with openid.
+  const scopes = get<unknown[]>(['scalekit', 'scopes'], 'object');
+  if (Array.isArray(scopes)) {
     for (const required of ['openid', 'offline_access']) {
       if (!scopes.includes(required)) {
-        issues.push({
-          path: ['scalekit', 'scopes'],
-          message: `must include "${required}"${required === 'offline_access' ? ' (Scalekit issues no refresh token without it)' : ''}`,
-          allowed: 'a list of scopes that contains "openid" and "offline_access"',
-        });
+        const why = required === 'offline_access' ? ' (Scalekit issues no refresh token without it)' : '';
+        add(['scalekit', 'scopes'], `must include "${required}"${why}`, 'a list of scopes that contains "openid" and "offline_access"');
       }
     }
     const duplicate = scopes.find((s, i) => scopes.indexOf(s) !== i);
-    if (duplicate) {
-      issues.push({ path: ['scalekit', 'scopes'], message: `lists "${duplicate}" twice`, allowed: 'distinct scopes' });
-    }
+    if (duplicate !== undefined) add(['scalekit', 'scopes'], `lists ${JSON.stringify(duplicate)} twice`, 'distinct scopes');
   }
   return issues;
-}
-
-/** RFC 6265 §5.1.4 path-match: is `path` equal to or below `prefix`? */
-export function isUnderPath(path: string, prefix: string): boolean {
-  if (prefix === '/') return true;
-  return path === prefix || path.startsWith(`${prefix}/`);
 }
 
 function readPath(value: unknown, path: Path): unknown {
@@ -135,9 +140,4 @@ function readPath(value: unknown, path: Path): unknown {
     current = (current as Record<string | number, unknown>)[key];
   }
   return current;
-}
-
-function hasValue(config: Config, path: Path): boolean {
-  const value = readPath(config, path);
-  return value !== undefined;
 }

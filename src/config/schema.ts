@@ -56,10 +56,14 @@ const domain = matching(
 const keyFilePath = matching(
   /^[A-Za-z0-9._~/@+-]{1,1024}$/,
   'must be a file path of safe characters',
-  'A-Z a-z 0-9 . _ ~ / @ + -',
+  'A-Z a-z 0-9 . _ ~ / @ + -, without "." or ".." segments',
+  { test: (value) => !DOT_SEGMENT_RE.test(value), message: 'must not contain "." or ".." segments' },
 );
 
-const scope = matching(/^[A-Za-z0-9_.:/-]{1,128}$/, 'must be an OAuth scope', 'A-Z a-z 0-9 _ . : / -');
+const scope = matching(/^[A-Za-z0-9_.:/-]{1,128}$/, 'must be an OAuth scope', 'A-Z a-z 0-9 _ . : / -, without ".."', {
+  test: (value) => !value.includes('..'),
+  message: 'must not contain ".."',
+});
 
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
 
