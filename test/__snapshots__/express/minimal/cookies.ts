@@ -49,8 +49,9 @@ export function parseCookies(header: string | undefined): CookieJar {
 
 /**
  * Reads one of our cookies, joining `<name>.0`, `<name>.1`, … when the value
- * was split; stops at the first missing chunk. Returns `undefined` when the
- * cookie is absent or holds characters a sealed value never has.
+ * was split; stops at the first missing chunk. An empty or blank value counts
+ * as absent; anything else is returned for `open` to judge, so garbage is
+ * answered as an invalid session (and cleared), not as "not signed in".
  */
 export function readCookie(
   jar: CookieJar,
@@ -67,9 +68,7 @@ export function readCookie(
     }
     if (chunks.length > 0) value = chunks.join("");
   }
-  if (value === undefined || value === "" || !VALUE_RE.test(value))
-    return undefined;
-  return value;
+  return value === undefined || value.trim() === "" ? undefined : value;
 }
 
 /**
