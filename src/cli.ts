@@ -95,8 +95,11 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
     .command(
       'demo',
       'Show the whole product working offline: scaffold, run, sign in, refresh, revoke, log out',
-      (y) => y.option('keep', { type: 'boolean', default: false, describe: 'Keep the throwaway project' }),
-      (args) => demo(withCwd(args), { keep: args.keep }),
+      (y) =>
+        y
+          .option('framework', { type: 'string', choices: ['express', 'fastify', 'koa'] as const, default: 'express' as const })
+          .option('keep', { type: 'boolean', default: false, describe: 'Keep the throwaway project' }),
+      (args) => demo(withCwd(args), { framework: args.framework, keep: args.keep }),
     )
     .demandCommand(1, 'Name a command; see --help.')
     .strict()

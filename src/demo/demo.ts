@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 
-import type { ConfigInput } from '../config/schema.js';
+import type { Config, ConfigInput } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { generate } from '../commands/generate.js';
 import { startEmulator } from '../emulator/index.js';
@@ -10,6 +10,7 @@ import { CookieJar, type HttpResult, send, signIn } from './http-client.js';
 import { createThrowawayProject, type RunningApp, startApp } from './project.js';
 
 export interface DemoOptions {
+  framework?: Config['framework'];
   /** Leave the throwaway project on disk to read the generated code. */
   keep?: boolean;
 }
@@ -17,21 +18,24 @@ export interface DemoOptions {
 /** Short access tokens make the expiry step quick to show. */
 const SHORT_TOKEN_SECONDS = 2;
 
-const DEMO_CONFIG: ConfigInput = {
-  framework: 'express',
+const DEMO_CONFIG = {
   refresh: { mode: 'endpoint', leewaySeconds: 0 },
   scalekit: { timeoutMs: 3000 },
-};
+} satisfies Omit<ConfigInput, 'framework'>;
+
+const FRAMEWORK_NAMES = { express: 'Express', fastify: 'Fastify', koa: 'Koa' } as const;
 
 /**
- * `demo`: the whole product, offline. Scaffolds a throwaway Express app,
+ * `demo`: the whole product, offline. Scaffolds a throwaway app (Express
+ * unless `framework` says otherwise),
  * runs it against the local Scalekit emulator and walks through a session's
  * life, printing every request, its status and the cookies it changed.
  */
 export async function demo(ctx: Context, options: DemoOptions): Promise<void> {
   const out = (line = '') => ctx.stdout(line);
-  const dir = await createThrowawayProject(DEMO_CONFIG);
-  out(`1. Scaffolding an Express app in ${dir}`);
+  const framework = options.framework ?? 'express';
+  const dir = await createThrowawayProject({ framework, ...DEMO_CONFIG });
+  out(`1. Scaffolding ${framework === 'express' ? 'an' : 'a'} ${FRAMEWORK_NAMES[framework]} app in ${dir}`);
   await generate({ ...ctx, cwd: dir, stdout: () => {} }, { quiet: true });
   out('   generated src/session/*.ts from scalekit-session.config.json');
 

@@ -25,7 +25,7 @@ export async function createThrowawayProject(config: ConfigInput, prefix = 'scal
   await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'demo-app', private: true, type: 'module' }, null, 2)}\n`);
   await writeFile(path.join(dir, 'scalekit-session.config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const outDir = config.outDir ?? 'src/session';
-  await writeFile(path.join(dir, 'app.ts'), demoAppSource(`./${path.posix.join(outDir, 'index.js')}`));
+  await writeFile(path.join(dir, 'app.ts'), demoAppSource(config.framework, `./${path.posix.join(outDir, 'index.js')}`));
   return dir;
 }
 

@@ -12,12 +12,12 @@ const SHARED = ['policy', 'keys', 'crypto', 'cookies', 'scalekit', 'refresh', 's
 // The thin layer that translates the core's requests and replies.
 const ADAPTERS: Record<Config['framework'], string[]> = {
   express: ['adapter', 'middleware', 'routes', 'index'],
-  fastify: [],
-  koa: [],
+  fastify: ['adapter', 'middleware', 'routes', 'index'],
+  koa: ['adapter', 'middleware', 'routes', 'index'],
 };
 
 /** Frameworks whose templates exist in this version. */
-export const SUPPORTED_FRAMEWORKS: readonly Config['framework'][] = ['express'];
+export const SUPPORTED_FRAMEWORKS: readonly Config['framework'][] = ['express', 'fastify', 'koa'];
 
 export function templatesFor(config: Config): TemplateEntry[] {
   const ext = config.language;

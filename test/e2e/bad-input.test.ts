@@ -5,19 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CookieJar } from '../../src/demo/http-client.js';
 import { startApp } from '../../src/demo/project.js';
 import { keyEntry } from '../core/load.js';
-import { cookieLines, type Harness, startHarness, TOKEN_PATTERNS } from './harness.js';
+import { cookieLines, FRAMEWORKS, type Harness, startHarness, TOKEN_PATTERNS } from './harness.js';
 
 type CryptoModule = typeof import('../__snapshots__/express/default/crypto.js');
 type KeysModule = typeof import('../__snapshots__/express/default/keys.js');
 
 // security.md "Bad inputs every framework's output must survive", over real
 // HTTP: each gets a 401 (or 503 where Scalekit is at fault), never a 500.
-describe('bad inputs against a running generated app', () => {
+describe.each(FRAMEWORKS)('bad inputs against a running generated %s app', (framework) => {
   let h: Harness;
   let crypto: CryptoModule;
   let keys: KeysModule;
   beforeAll(async () => {
-    h = await startHarness('endpoint');
+    h = await startHarness(framework, 'endpoint');
     crypto = (await import(path.join(h.dir, 'src/session/crypto.ts'))) as CryptoModule;
     keys = (await import(path.join(h.dir, 'src/session/keys.ts'))) as KeysModule;
   });

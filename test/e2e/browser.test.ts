@@ -2,17 +2,17 @@ import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type Harness, startHarness } from './harness.js';
+import { FRAMEWORKS, type Harness, startHarness } from './harness.js';
 
 // Debian's Chromium (installed by .ci/run), never a downloaded browser.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-describe('a real browser signs in and out of the generated app', () => {
+describe.each(FRAMEWORKS)('a real browser signs in and out of the generated %s app', (framework) => {
   let h: Harness;
   let browser: Browser;
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; run .ci/run or apt-get install chromium`);
-    h = await startHarness('endpoint');
+    h = await startHarness(framework, 'endpoint');
     // Playwright gives each launch a fresh, empty profile of its own.
     browser = await chromium.launch({
       headless: true,

@@ -7,8 +7,8 @@ import { createThrowawayProject, startApp } from '../../src/demo/project.js';
 import { binPath, runBin } from '../helpers/project.js';
 
 describe('demo', () => {
-  it('walks through the whole session life offline, exits 0 and cleans up', async () => {
-    const result = await runBin(['demo'], process.cwd());
+  it.each(['express', 'fastify', 'koa'])('--framework %s walks through the whole session life offline, exits 0 and cleans up', async (framework) => {
+    const result = await runBin(['demo', '--framework', framework], process.cwd());
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const out = result.stdout;
@@ -25,7 +25,7 @@ describe('demo', () => {
       expect(out).toContain(expected);
     }
     expect(out).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
-    const dir = /Scaffolding an Express app in (\S+)/.exec(out)?.[1];
+    const dir = /Scaffolding an? \w+ app in (\S+)/.exec(out)?.[1];
     expect(dir).toBeDefined();
     expect(existsSync(dir ?? '')).toBe(false);
   });

@@ -6,6 +6,9 @@ import { CookieJar, type HttpResult, type RequestOptions, send, signIn } from '.
 import { createThrowawayProject, type RunningApp, startApp } from '../../src/demo/project.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { runBin } from '../helpers/project.js';
+import type { Framework } from '../helpers/variants.js';
+
+export { FRAMEWORKS } from '../helpers/variants.js';
 
 export type Mode = 'endpoint' | 'transparent';
 
@@ -13,11 +16,12 @@ export type Mode = 'endpoint' | 'transparent';
 export const APP_TIMEOUT_MS = 1000;
 
 /**
- * One generated app, scaffolded by the real CLI into a throwaway project,
+ * One generated app (any framework), scaffolded by the real CLI into a throwaway project,
  * running in its own process against a fresh emulator. Every response body
  * it sends is kept for the "no token leaks" check.
  */
 export interface Harness {
+  framework: Framework;
   mode: Mode;
   dir: string;
   emulator: Emulator;
@@ -32,14 +36,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(mode: Mode, overrides: Partial<ConfigInput> = {}): Promise<Harness> {
+export async function startHarness(framework: Framework, mode: Mode, overrides: Partial<ConfigInput> = {}): Promise<Harness> {
   const config: ConfigInput = {
-    framework: 'express',
+    framework,
     refresh: { mode, leewaySeconds: 0 },
     scalekit: { timeoutMs: APP_TIMEOUT_MS },
     ...overrides,
   };
-  const dir = await createThrowawayProject(config, `sss-e2e-${mode}-`);
+  const dir = await createThrowawayProject(config, `sss-e2e-${framework}-${mode}-`);
   const generated = await runBin(['generate', '--quiet'], dir);
   if (generated.code !== 0) throw new Error(`generate failed (${generated.code}):\n${generated.stderr}`);
 
@@ -60,6 +64,7 @@ export async function startHarness(mode: Mode, overrides: Partial<ConfigInput> =
     return result;
   };
   return {
+    framework,
     mode,
     dir,
     emulator,

@@ -1,18 +1,21 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { CookieJar } from '../../src/demo/http-client.js';
-import { attribute, cookieLines, type Harness, type Mode, startHarness, TOKEN_PATTERNS, waitForExpiry } from './harness.js';
+import { attribute, cookieLines, FRAMEWORKS, type Harness, type Mode, startHarness, TOKEN_PATTERNS, waitForExpiry } from './harness.js';
 
-// Contract §5, row by row, against a generated Express app running in its own
-// process with the real SDK, talking to the emulator over real HTTP and gRPC.
-describe.each<Mode>(['endpoint', 'transparent'])('generated Express app, %s mode', (mode) => {
+const MATRIX = FRAMEWORKS.flatMap((framework) => (['endpoint', 'transparent'] as Mode[]).map((mode) => [framework, mode] as const));
+
+// Contract §5, row by row, against a generated app running in its own process
+// with the real framework and SDK, talking to the emulator over real HTTP and
+// gRPC. One suite, run for every framework in both refresh modes.
+describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
   let h: Harness;
   const refreshPath = mode === 'endpoint' ? '/auth/refresh' : '/';
   const PATHS = { sk_access: '/api', sk_refresh: refreshPath, sk_id: '/auth/logout', sk_state: '/auth/callback' };
   const sameOrigin = () => ({ headers: { origin: h.app.url } });
 
   beforeAll(async () => {
-    h = await startHarness(mode);
+    h = await startHarness(framework, mode);
   });
   afterAll(() => h?.stop());
   beforeEach(async () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { repoRoot } from '../helpers/project.js';
 import { renderToDisk } from '../helpers/render.js';
-import { VARIANTS, type VariantName } from '../helpers/variants.js';
+import { type Framework, FRAMEWORKS, variantConfig, VARIANTS, type VariantName } from '../helpers/variants.js';
 
 const run = promisify(execFile);
 const roots: string[] = [];
@@ -35,8 +35,9 @@ const TSCONFIG = {
   include: ['src'],
 };
 
-/** A user's app, using every public export, so the public types are exercised too. */
-const APP = (importPath: string) => `import express from 'express';
+/** A user's app per framework, using every public export, so the public types are exercised too. */
+const APPS: Record<Framework, (importPath: string) => string> = {
+  express: (importPath) => `import express from 'express';
 import { createSession, optionalSession, requireSession, sessionRouter, type Auth } from '${importPath}';
 
 const app = express();
@@ -54,16 +55,57 @@ app.get('/own-callback', (_req, res) => {
   res.redirect('/');
 });
 app.listen(3000);
-`;
+`,
+  fastify: (importPath) => `import Fastify from 'fastify';
+import { createSession, optionalSession, requireSession, sessionPlugin, type Auth } from '${importPath}';
 
-describe.each(Object.keys(VARIANTS) as VariantName[])('express / %s', (variant) => {
-  it('typechecks under strict settings with the real express, SDK and jose types', async () => {
-    const { root, outDir } = await renderToDisk(VARIANTS[variant], `typecheck-${variant}`);
+const app = Fastify();
+await app.register(sessionPlugin);
+app.get('/api/me', { preHandler: requireSession }, async (request) => {
+  const auth: Auth | undefined = request.auth;
+  return { userId: auth?.userId, roles: auth?.roles, expiresAt: auth?.expiresAt.toISOString() };
+});
+app.get('/api/hello', { preHandler: optionalSession }, async (request) => ({ hello: request.auth?.userId ?? 'stranger' }));
+app.get('/own-callback', async (_request, reply) => {
+  const signIn = { accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresIn: 300 };
+  createSession(reply, signIn);
+  return reply.redirect('/');
+});
+await app.listen({ port: 3000 });
+`,
+  koa: (importPath) => `import Router from '@koa/router';
+import Koa from 'koa';
+import { createSession, optionalSession, requireSession, sessionRoutes, type Auth } from '${importPath}';
+
+const app = new Koa();
+const router = new Router();
+router.get('/api/me', requireSession, (ctx) => {
+  const auth: Auth | undefined = ctx.state.auth;
+  ctx.body = { userId: auth?.userId, roles: auth?.roles, expiresAt: auth?.expiresAt.toISOString() };
+});
+router.get('/api/hello', optionalSession, (ctx) => {
+  ctx.body = { hello: ctx.state.auth?.userId ?? 'stranger' };
+});
+router.get('/own-callback', (ctx) => {
+  const signIn = { accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresIn: 300 };
+  createSession(ctx, signIn);
+  ctx.redirect('/');
+});
+app.use(sessionRoutes()).use(router.routes());
+app.listen(3000);
+`,
+};
+
+const MATRIX = FRAMEWORKS.flatMap((framework) => (Object.keys(VARIANTS) as VariantName[]).map((variant) => [framework, variant] as const));
+
+describe.each(MATRIX)('%s / %s', (framework, variant) => {
+  it('typechecks under strict settings with the real framework, SDK and jose types', async () => {
+    const { root, outDir } = await renderToDisk(variantConfig(framework, variant), `typecheck-${framework}-${variant}`);
     roots.push(root);
     await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module' }));
     await writeFile(path.join(root, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     const importPath = `./${path.relative(path.join(root, 'src'), path.join(outDir, 'index.js'))}`;
-    await writeFile(path.join(root, 'src', 'app.ts'), APP(importPath));
+    await writeFile(path.join(root, 'src', 'app.ts'), APPS[framework](importPath));
     const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
     const result = await run(process.execPath, [tsc, '-p', root]).then(
       () => ({ ok: true, output: '' }),

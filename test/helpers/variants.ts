@@ -1,4 +1,7 @@
-import type { ConfigInput } from '../../src/config/schema.js';
+import type { Config, ConfigInput } from '../../src/config/schema.js';
+
+export const FRAMEWORKS = ['express', 'fastify', 'koa'] as const satisfies readonly Config['framework'][];
+export type Framework = (typeof FRAMEWORKS)[number];
 
 /**
  * The variant matrix every framework's templates are snapshotted and
@@ -6,15 +9,13 @@ import type { ConfigInput } from '../../src/config/schema.js';
  * off, and one config where every cookie and route setting is non-default.
  */
 export const VARIANTS = {
-  default: { framework: 'express' },
-  transparent: { framework: 'express', refresh: { mode: 'transparent', leewaySeconds: 30 } },
+  default: {},
+  transparent: { refresh: { mode: 'transparent', leewaySeconds: 30 } },
   minimal: {
-    framework: 'express',
     routes: { sessions: null },
     cookies: { storeIdToken: false, secure: 'never' },
   },
   custom: {
-    framework: 'express',
     outDir: 'src/lib/auth',
     refresh: { mode: 'transparent' },
     routes: {
@@ -43,6 +44,10 @@ export const VARIANTS = {
       timeoutMs: 2500,
     },
   },
-} satisfies Record<string, ConfigInput>;
+} satisfies Record<string, Omit<ConfigInput, 'framework'>>;
 
 export type VariantName = keyof typeof VARIANTS;
+
+export function variantConfig(framework: Framework, variant: VariantName): ConfigInput {
+  return { framework, ...VARIANTS[variant] } as ConfigInput;
+}
