@@ -22,6 +22,23 @@ declare global {
   }
 }
 
+/** A middleware that authenticates with `check` and sets `req.auth`. */
+function sessionMiddleware(
+  check: typeof authenticate | typeof authenticateOptional,
+) {
+  return async (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ): Promise<void> => {
+    const result = await check(parseCookies(req.headers.cookie));
+    if (!result.ok) return send(res, errorReply(result.code));
+    appendCookies(res, result.cookies);
+    req.auth = result.auth;
+    next();
+  };
+}
+
 /**
  * Lets a request through only with a valid session, with `req.auth` set.
  * An expired access token gets `401 {"error":"access_token_expired"}`; the
@@ -32,17 +49,7 @@ declare global {
  *   res.json({ userId: req.auth?.userId });
  * });
  */
-export async function requireSession(
-  req: Request,
-  res: Response,
-  next: NextFunction,
-): Promise<void> {
-  const result = await authenticate(parseCookies(req.headers.cookie));
-  if (!result.ok) return send(res, errorReply(result.code));
-  appendCookies(res, result.cookies);
-  req.auth = result.auth;
-  next();
-}
+export const requireSession = sessionMiddleware(authenticate);
 
 /**
  * Sets `req.auth` when the caller has a valid session and lets anonymous
@@ -53,14 +60,4 @@ export async function requireSession(
  *   res.json({ hello: req.auth?.userId ?? 'stranger' });
  * });
  */
-export async function optionalSession(
-  req: Request,
-  res: Response,
-  next: NextFunction,
-): Promise<void> {
-  const result = await authenticateOptional(parseCookies(req.headers.cookie));
-  if (!result.ok) return send(res, errorReply(result.code));
-  appendCookies(res, result.cookies);
-  req.auth = result.auth;
-  next();
-}
+export const optionalSession = sessionMiddleware(authenticateOptional);

@@ -19,6 +19,21 @@ declare module "fastify" {
   }
 }
 
+/** A `preHandler` that authenticates with `check` and sets `request.auth`. */
+function sessionHook(check: typeof authenticate | typeof authenticateOptional) {
+  return async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> => {
+    const result = await check(parseCookies(request.headers.cookie));
+    // Returning the reply after send() ends the request (Fastify's async hook rule).
+    if (!result.ok) return send(reply, errorReply(result.code));
+    appendCookies(reply, result.cookies);
+    request.auth = result.auth;
+    return undefined;
+  };
+}
+
 /**
  * A `preHandler` that lets a request through only with a valid session, with
  * `request.auth` set.
@@ -30,17 +45,7 @@ declare module "fastify" {
  *   userId: request.auth?.userId,
  * }));
  */
-export async function requireSession(
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<FastifyReply | undefined> {
-  const result = await authenticate(parseCookies(request.headers.cookie));
-  // Returning the reply after send() ends the request (Fastify's async hook rule).
-  if (!result.ok) return send(reply, errorReply(result.code));
-  appendCookies(reply, result.cookies);
-  request.auth = result.auth;
-  return undefined;
-}
+export const requireSession = sessionHook(authenticate);
 
 /**
  * A `preHandler` that sets `request.auth` when the caller has a valid session
@@ -52,15 +57,4 @@ export async function requireSession(
  *   hello: request.auth?.userId ?? 'stranger',
  * }));
  */
-export async function optionalSession(
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<FastifyReply | undefined> {
-  const result = await authenticateOptional(
-    parseCookies(request.headers.cookie),
-  );
-  if (!result.ok) return send(reply, errorReply(result.code));
-  appendCookies(reply, result.cookies);
-  request.auth = result.auth;
-  return undefined;
-}
+export const optionalSession = sessionHook(authenticateOptional);

@@ -19,6 +19,19 @@ declare module "koa" {
   }
 }
 
+/** A middleware that authenticates with `check` and sets `ctx.state.auth`. */
+function sessionMiddleware(
+  check: typeof authenticate | typeof authenticateOptional,
+) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const result = await check(parseCookies(ctx.get("cookie") || undefined));
+    if (!result.ok) return send(ctx, errorReply(result.code));
+    appendCookies(ctx, result.cookies);
+    ctx.state.auth = result.auth;
+    await next();
+  };
+}
+
 /**
  * Lets a request through only with a valid session, with `ctx.state.auth` set.
  * An expired access token gets `401 {"error":"access_token_expired"}`; the
@@ -29,15 +42,7 @@ declare module "koa" {
  *   ctx.body = { userId: ctx.state.auth?.userId };
  * });
  */
-export async function requireSession(ctx: Context, next: Next): Promise<void> {
-  const result = await authenticate(
-    parseCookies(ctx.get("cookie") || undefined),
-  );
-  if (!result.ok) return send(ctx, errorReply(result.code));
-  appendCookies(ctx, result.cookies);
-  ctx.state.auth = result.auth;
-  await next();
-}
+export const requireSession = sessionMiddleware(authenticate);
 
 /**
  * Sets `ctx.state.auth` when the caller has a valid session and lets anonymous
@@ -48,12 +53,4 @@ export async function requireSession(ctx: Context, next: Next): Promise<void> {
  *   ctx.body = { hello: ctx.state.auth?.userId ?? 'stranger' };
  * });
  */
-export async function optionalSession(ctx: Context, next: Next): Promise<void> {
-  const result = await authenticateOptional(
-    parseCookies(ctx.get("cookie") || undefined),
-  );
-  if (!result.ok) return send(ctx, errorReply(result.code));
-  appendCookies(ctx, result.cookies);
-  ctx.state.auth = result.auth;
-  await next();
-}
+export const optionalSession = sessionMiddleware(authenticateOptional);
