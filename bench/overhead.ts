@@ -215,7 +215,7 @@ export async function benchOverhead(): Promise<Section> {
           `\`requireSession\` alone adds about ${cpuOverheadUs(guardOnly).toFixed(0)} µs. ${routerShare(generated, guardOnly)} ` +
           `The SDK's per-request verification keeps ${ratio(median(sdk.throughputRatios))} of the throughput and adds about ${cpuOverheadUs(sdk).toFixed(0)} µs.`,
         'That guard cost is well above what `authenticate` takes in benchmark 1\'s tight loop: under HTTP load, caches are cold between requests and the core is shared. ' +
-          'A CPU profile of the guard-only app under this load, taken while writing this benchmark, put most of `requireSession`\'s own time in `open` (AES-GCM decipher setup and strict base64url decoding of the cookie), which runs on every request, cache hit or not.',
+          'An earlier CPU profile of the guard-only app under this load put most of `requireSession`\'s own time in `open` (AES-GCM decipher setup and strict base64url decoding); since then a cache hit skips `open` as well as the signature check, and this run measures that version.',
         'Memory: the generated and SDK apps load `@scalekit-sdk/node` (and with it axios, gRPC/Connect and protobuf) and jose; the no-auth app loads only Express, which is most of the difference at start-up. ' +
           'RSS after load mostly reflects how far V8 let the heap grow between collections, so it is indicative only; the heap after a forced GC is what stays (for the generated app, its verified-token cache holds one entry here).',
       ],

@@ -108,18 +108,18 @@ export async function authenticate(jar: CookieJar): Promise<Authentication> {
   if (sealed === undefined && sealedRefresh === undefined)
     return { ok: false, code: "authentication_required" };
   if (sealed === undefined) return refreshInline(jar, sealedRefresh);
-  const opened = open("access", sealed);
-  if (!opened) return { ok: false, code: "invalid_session" };
   try {
-    const claims = await verifyCached(sealed, opened.plaintext);
+    const access = await openVerified(sealed);
+    if (!access) return { ok: false, code: "invalid_session" };
+    const { claims } = access;
     if (
       claims.exp !== undefined &&
       claims.exp - REFRESH.leewaySeconds <= Date.now() / 1000
     ) {
       throw new TokenExpiredError("access token within the refresh leeway");
     }
-    const cookies = opened.stale
-      ? writeCookie("access", seal("access", opened.plaintext), jar)
+    const cookies = access.stale
+      ? writeCookie("access", seal("access", access.token), jar)
       : [];
     return { ok: true, auth: toAuth(claims), cookies };
   } catch (error) {
@@ -233,23 +233,37 @@ export function toAuth(claims: AccessTokenClaims): Auth {
   };
 }
 
-// Verified tokens by their exact sealed value: repeated requests skip the
-// signature check until the token expires. Bounded, oldest evicted first.
-const verified = new Map<string, AccessTokenClaims>();
+interface VerifiedAccess {
+  claims: AccessTokenClaims;
+  token: string;
+  /** Sealed with an older key: re-seal with the newest. */
+  stale: boolean;
+}
+
+// Opened and verified access cookies by their exact sealed value, so a repeat
+// skips both AES-GCM and the signature check until the token expires. Safe
+// because a sealed value cannot be forged and the keyring only changes with a
+// restart, which empties this. Bounded, oldest evicted first.
+const verified = new Map<string, VerifiedAccess>();
 const MAX_VERIFIED = 1000;
 
-async function verifyCached(
-  sealed: string,
-  token: string,
-): Promise<AccessTokenClaims> {
+/** `null` when the cookie does not open; throws what `verifyAccessToken` throws. */
+async function openVerified(sealed: string): Promise<VerifiedAccess | null> {
   const hit = verified.get(sealed);
-  if (hit && (hit.exp === undefined || hit.exp > Date.now() / 1000)) return hit;
+  if (
+    hit &&
+    (hit.claims.exp === undefined || hit.claims.exp > Date.now() / 1000)
+  )
+    return hit;
   verified.delete(sealed);
-  const claims = await verifyAccessToken(token);
+  const opened = open("access", sealed);
+  if (!opened) return null;
+  const claims = await verifyAccessToken(opened.plaintext);
   if (verified.size >= MAX_VERIFIED) {
     const oldest = verified.keys().next();
     if (!oldest.done) verified.delete(oldest.value);
   }
-  verified.set(sealed, claims);
-  return claims;
+  const entry = { claims, token: opened.plaintext, stale: opened.stale };
+  verified.set(sealed, entry);
+  return entry;
 }
