@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { repoRoot } from '../helpers/project.js';
+import { repoRoot, runBin } from '../helpers/project.js';
 import { renderToDisk } from '../helpers/render.js';
 import { type Framework, FRAMEWORKS, variantConfig, VARIANTS, type VariantName } from '../helpers/variants.js';
 
@@ -113,5 +113,28 @@ describe.each(MATRIX)('%s / %s', (framework, variant) => {
     );
     expect(result.output).toBe('');
     expect(result.ok).toBe(true);
+  });
+});
+
+describe.each(FRAMEWORKS)('a fresh %s TypeScript project', (framework) => {
+  it('init --yes then generate through the real bin, and tsc --noEmit passes on the result', async () => {
+    await mkdir(path.join(repoRoot, '.tmp'), { recursive: true });
+    const root = await mkdtemp(path.join(repoRoot, '.tmp', `fresh-${framework}-`));
+    roots.push(root);
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'fresh-app', type: 'module' }));
+    await writeFile(path.join(root, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+    const init = await runBin(['init', '--yes', '--framework', framework, '--no-install'], root);
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    const generated = await runBin(['generate'], root);
+    expect(generated.code).toBe(0);
+    expect(await readdir(path.join(root, 'src', 'session'))).toHaveLength(13);
+    await writeFile(path.join(root, 'src', 'app.ts'), APPS[framework]('./session/index.js'));
+    const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+    const output = await run(process.execPath, [tsc, '-p', root]).then(
+      () => '',
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    );
+    expect(output).toBe('');
   });
 });
