@@ -3,7 +3,8 @@ import yargs, { type Argv } from 'yargs';
 
 import type { Context } from './context.js';
 import { UsageError } from './errors.js';
-import { generate } from './commands/generate.js';
+import { check, diff } from './commands/check.js';
+import { type ConflictPolicy, generate } from './commands/generate.js';
 import { init } from './commands/init.js';
 import { keygen } from './commands/keygen.js';
 import { demo } from './demo/demo.js';
@@ -59,15 +60,37 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
       (y) =>
         y
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan, write nothing' })
-          .option('force', { type: 'boolean', default: false, describe: 'Overwrite edited files (backed up to .bak)' }),
+          .option('diff', { type: 'boolean', default: false, describe: 'Print the unified diff of each change' })
+          .option('on-conflict', {
+            choices: ['fail', 'merge', 'keep', 'overwrite'] as const,
+            default: 'merge' as ConflictPolicy,
+            describe: 'When your edits and the new output collide',
+          })
+          .option('force', { type: 'boolean', default: false, describe: 'Same as --on-conflict overwrite: edited files are backed up to .bak, then replaced' })
+          .option('restore', { type: 'boolean', default: false, describe: 'Re-create generated files you deleted' }),
       (args) =>
         generate(withCwd(args), {
           config: args.config,
           dryRun: args.dryRun,
+          diff: args.diff,
           force: args.force,
+          onConflict: args.onConflict,
+          restore: args.restore,
           json: args.json,
           quiet: args.quiet,
         }),
+    )
+    .command(
+      'check',
+      'Exit 0 when the generated files match the config and the lock, 3 when they drift (writes nothing)',
+      (y) => y,
+      (args) => check(withCwd(args), { config: args.config, json: args.json }),
+    )
+    .command(
+      'diff',
+      'Print the unified diff of what generate would change (exit 3 when there is any)',
+      (y) => y,
+      (args) => diff(withCwd(args), { config: args.config }),
     )
     .command(
       'keygen',

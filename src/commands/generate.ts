@@ -1,134 +1,141 @@
-import { readFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import { CONFIG_FILE, loadConfig } from '../config/load.js';
-import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
-import { CliError } from '../errors.js';
-import { hashText, LOCK_FILE, type Lock, readLock, serializeLock } from '../fs/lock.js';
+import { CliError, ExitCode } from '../errors.js';
 import { resolveInside } from '../fs/paths.js';
 import { writeAtomic } from '../fs/write.js';
-import { renderProject } from '../render/plan.js';
-import { toolName, toolVersion } from '../version.js';
+import { unifiedDiff } from '../regen/diff.js';
+import { type Action, buildPlan, type Plan, type PlanEntry } from '../regen/plan.js';
+import { BASE_DIR, LOCK_FILE, serializeLock } from '../regen/store.js';
+
+export type ConflictPolicy = 'fail' | 'merge' | 'keep' | 'overwrite';
 
 export interface GenerateOptions {
   config?: string;
   dryRun?: boolean;
+  diff?: boolean;
   force?: boolean;
+  onConflict?: ConflictPolicy;
+  restore?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
 
+/** Edited files a policy would overwrite: each gets a `.bak` first. */
+const EDITED: readonly Action[] = ['merge', 'conflict', 'keep'];
+
 /**
- * - create: not on disk yet
- * - update: on disk as we last wrote it, and the output changed
- * - unchanged: already exactly the output
- * - edited: changed by the user since we wrote it (or not written by us);
- *   never overwritten without --force, and then backed up first
+ * Regenerates: applies the plan file by file (each write atomic), then the
+ * merge bases, then the lock, last, so an interrupted run leaves every file
+ * old or new and the next run finishes the job.
  */
-export type Action = 'create' | 'update' | 'unchanged' | 'edited';
-
-export interface PlanEntry {
-  path: string;
-  action: Action;
-  content: string;
-  /** Absolute path, proven to be inside the project. */
-  target: string;
-}
-
-export interface Plan {
-  root: string;
-  entries: PlanEntry[];
-  warnings: string[];
-  lock: Lock;
-}
-
-/** Builds the whole change in memory; reads the disk, never writes it. */
-export async function buildPlan(ctx: Context, options: GenerateOptions): Promise<Plan> {
-  const { config, root } = await loadConfig(ctx.cwd, options.config);
-  const rendering = await renderProject(config, root);
-  const previous = await readLock(root);
-  const entries: PlanEntry[] = [];
-  for (const file of rendering.files) {
-    const target = await resolveInside(root, file.path);
-    const onDisk = await readIfExists(target);
-    let action: Action;
-    if (onDisk === undefined) action = 'create';
-    else if (onDisk === file.content) action = 'unchanged';
-    else if (previous?.files[file.path]?.hash === hashText(onDisk)) action = 'update';
-    else action = 'edited';
-    entries.push({ path: file.path, action, content: file.content, target });
-  }
-  const lock: Lock = {
-    tool: toolName,
-    version: toolVersion,
-    configHash: hashText(canonicalJson(config)),
-    files: Object.fromEntries(rendering.files.map((file) => [file.path, { hash: hashText(file.content) }])),
-  };
-  return { root, entries, warnings: rendering.warnings, lock };
-}
-
 export async function generate(ctx: Context, options: GenerateOptions): Promise<void> {
-  const plan = await buildPlan(ctx, options);
-  const edited = plan.entries.filter((entry) => entry.action === 'edited');
+  const policy: ConflictPolicy = options.force ? 'overwrite' : (options.onConflict ?? 'merge');
+  const plan = await buildPlan(ctx, options.config);
+  const decided = plan.entries.map((entry) => decide(entry, policy, Boolean(options.restore)));
+  const conflicts = decided.filter((entry) => entry.action === 'conflict');
 
-  if (options.json) {
-    ctx.stdout(JSON.stringify(describePlan(plan, options), null, 2));
-  } else if (!options.quiet || options.dryRun) {
-    for (const warning of plan.warnings) ctx.stderr(`warning: ${warning}`);
-    for (const entry of plan.entries) ctx.stdout(`${label(entry.action, options)} ${entry.path}`);
-  }
+  report(ctx, plan, decided, options);
   if (options.dryRun) return;
+  if (conflicts.length > 0 && policy === 'fail') {
+    throw conflictError(conflicts, 'nothing was written (--on-conflict fail)');
+  }
 
-  if (edited.length > 0 && !options.force) {
-    throw new CliError(`${edited.length} generated file${edited.length === 1 ? ' was' : 's were'} edited since the last generate; nothing was written.`, {
-      details: edited.map((entry) => `${entry.path}: edited, would be overwritten`),
-      suggestion: 'Re-run with --force to overwrite them (each is backed up to <file>.bak first).',
-    });
+  // Test hook: a pause before each file, so a test can kill the process mid-run.
+  const pauseMs = Number(ctx.env.SCALEKIT_SCAFFOLD_WRITE_PAUSE_MS ?? 0);
+  for (const entry of decided) {
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    if (entry.backup) await writeAtomic(`${entry.target}.bak`, entry.current ?? '');
+    if (entry.movedTo) await writeAtomic(await resolveInside(plan.root, entry.movedTo), entry.current ?? '');
+    if (entry.write !== undefined) await writeAtomic(entry.target, entry.write);
+    else if (entry.action === 'delete') await rm(entry.target, { force: true });
   }
-  for (const entry of edited) {
-    await writeAtomic(`${entry.target}.bak`, (await readIfExists(entry.target)) ?? '');
-  }
-  for (const entry of plan.entries) {
-    if (entry.action !== 'unchanged') await writeAtomic(entry.target, entry.content);
-  }
-  // Written last: an interrupted run leaves the previous lock, and the next
-  // run sees finished files as "unchanged" and completes the rest.
+  await writeBases(plan);
   await writeAtomic(await resolveInside(plan.root, LOCK_FILE), serializeLock(plan.lock));
+
   if (!options.json && !options.quiet) {
-    const changed = plan.entries.filter((entry) => entry.action !== 'unchanged').length;
+    const changed = decided.filter((entry) => entry.write !== undefined || entry.action === 'delete').length;
     ctx.stdout(changed === 0 ? 'Everything is up to date.' : `Wrote ${changed} file${changed === 1 ? '' : 's'} and ${LOCK_FILE}.`);
   }
-}
-
-function label(action: Action, options: GenerateOptions): string {
-  const verb = { create: 'create', update: 'update', unchanged: 'same  ', edited: options.force ? 'force ' : 'edited' }[action];
-  return options.dryRun ? `[dry-run] ${verb}` : verb;
-}
-
-function describePlan(plan: Plan, options: GenerateOptions) {
-  return {
-    dryRun: Boolean(options.dryRun),
-    configFile: CONFIG_FILE,
-    files: plan.entries.map((entry) => ({ path: entry.path, action: entry.action, bytes: Buffer.byteLength(entry.content) })),
-    warnings: plan.warnings,
-  };
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CliError(`Cannot read ${path.basename(file)}: ${(error as Error).message}`, { cause: error });
+  if (conflicts.length > 0 && policy === 'merge') {
+    throw conflictError(conflicts, 'they were written with conflict markers (<<<<<<< yours / >>>>>>> generated)');
   }
 }
 
-/** JSON with sorted keys, so the config hash ignores key order. */
-export function canonicalJson(value: Config | unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
+interface Decided extends PlanEntry {
+  /** The content to write, if any. */
+  write: string | undefined;
+  backup: boolean;
+}
+
+/** Applies the conflict policy and --restore to one planned file. */
+function decide(entry: PlanEntry, policy: ConflictPolicy, restore: boolean): Decided {
+  const same = { ...entry, write: undefined, backup: false };
+  switch (entry.action) {
+    case 'create':
+    case 'update':
+    case 'merge':
+      if (policy === 'overwrite' && entry.action === 'merge') return { ...entry, write: entry.generated, backup: true };
+      return { ...entry, write: entry.next, backup: false };
+    case 'conflict':
+      if (policy === 'overwrite') return { ...entry, write: entry.generated, backup: true };
+      if (policy === 'keep') return { ...same, action: 'keep', reason: `${entry.reason}; kept yours (--on-conflict keep)` };
+      return { ...entry, write: entry.next, backup: false };
+    case 'keep':
+      return policy === 'overwrite' ? { ...entry, write: entry.generated, backup: true } : same;
+    case 'missing':
+      return restore ? { ...entry, action: 'create', reason: 'restored (--restore)', write: entry.generated, backup: false } : same;
+    case 'orphan':
+      // A framework switch: the edited file moves aside and the new one takes its path.
+      return entry.movedTo ? { ...entry, write: entry.generated, backup: false } : same;
+    default:
+      return same;
+  }
+}
+
+function report(ctx: Context, plan: Plan, entries: Decided[], options: GenerateOptions): void {
+  if (options.json) {
+    const files = entries.map((entry) => ({
+      path: entry.path,
+      action: entry.action,
+      reason: entry.reason,
+      bytes: Buffer.byteLength(entry.write ?? entry.current ?? ''),
+      ...(entry.movedTo && { movedTo: entry.movedTo }),
+      ...(EDITED.includes(entry.action) && entry.backup && { backup: `${entry.path}.bak` }),
+    }));
+    ctx.stdout(JSON.stringify({ dryRun: Boolean(options.dryRun), files, warnings: plan.warnings }, null, 2));
+    return;
+  }
+  if (options.quiet && !options.dryRun) return;
+  for (const warning of plan.warnings) ctx.stderr(`warning: ${warning}`);
+  const prefix = options.dryRun ? '[dry-run] ' : '';
+  for (const entry of entries) {
+    const note = entry.action === 'unchanged' ? '' : `  (${entry.reason}${entry.backup ? `; backup in ${path.basename(entry.path)}.bak` : ''})`;
+    ctx.stdout(`${prefix}${entry.action.padEnd(9)} ${entry.path}${note}`);
+  }
+  if (options.diff) {
+    for (const entry of entries) {
+      const after = entry.action === 'delete' ? '' : (entry.write ?? entry.current ?? '');
+      const text = unifiedDiff(entry.path, entry.current ?? '', after);
+      if (text) ctx.stdout(text);
+    }
+  }
+}
+
+/** Copies of what was generated, the base for the next three-way merge. */
+async function writeBases(plan: Plan): Promise<void> {
+  for (const entry of plan.entries) {
+    const target = await resolveInside(plan.root, path.posix.join(BASE_DIR, entry.path));
+    if (entry.generated === undefined) await rm(target, { force: true });
+    else await writeAtomic(target, entry.generated);
+  }
+}
+
+function conflictError(conflicts: PlanEntry[], what: string): CliError {
+  return new CliError(`${conflicts.length} file${conflicts.length === 1 ? '' : 's'} could not be merged cleanly; ${what}.`, {
+    exitCode: ExitCode.conflict,
+    details: conflicts.map((entry) => `${entry.path}: ${entry.reason}`),
+    suggestion: 'Resolve them, or re-run with --on-conflict keep|overwrite (overwrite backs up your file to .bak).',
+  });
 }

@@ -15,6 +15,8 @@ export interface RenderedFile {
   /** Project-relative, `/`-separated. */
   path: string;
   content: string;
+  /** The template it came from, e.g. `_shared/policy` or `express/routes`. */
+  template: string;
 }
 
 export interface Rendering {
@@ -52,7 +54,8 @@ export async function renderProject(config: Config, root: string): Promise<Rende
     const source = await readFile(new URL(`templates/${entry.template}`, packageRoot), 'utf8');
     const code = HEADER(model.header.configFile) + compile(source, entry.template)(model);
     const relative = path.posix.join(config.outDir, entry.output);
-    files.push({ path: relative, content: await formatLikeProject(code, path.join(root, relative)) });
+    const template = entry.template.replace(/\.[^/]+\.hbs$/, '');
+    files.push({ path: relative, content: await formatLikeProject(code, path.join(root, relative)), template });
   }
   return { files, warnings: policy.warnings };
 }

@@ -304,8 +304,8 @@ describe('generate', () => {
     const run = await runCli(['generate', '--dry-run'], dir);
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\n');
-    for (const file of CONTRACT_FILES) expect(lines).toContain(`[dry-run] create ${file}`);
-    for (const line of lines) expect(line).toMatch(/^\[dry-run\] create src\/session\/[a-z]+\.ts$/);
+    for (const file of CONTRACT_FILES) expect(lines).toContain(`[dry-run] create    ${file}  (new file)`);
+    for (const line of lines) expect(line).toMatch(/^\[dry-run\] create {4}src\/session\/[a-z]+\.ts {2}\(new file\)$/);
     expect(await readTree(dir)).toEqual(before);
     expect(await readdir(dir)).toEqual([CONFIG_FILE]);
   });
@@ -369,19 +369,20 @@ describe('generate', () => {
     expect(await readFile(path.join(dir, 'src/session/policy.ts'), 'utf8')).toContain('/signin');
   });
 
-  it('after a config change, refuses to overwrite a hand-edited file (exit 1, nothing written)', async () => {
+  it('after a config change, a hand-edited file is merged: the edit stays and the new output is in', async () => {
     const dir = await generated();
     const keys = path.join(dir, 'src/session/keys.ts');
     await writeFile(keys, `${await readFile(keys, 'utf8')}\n// my own change\n`);
-    await writeConfig(dir, { framework: 'express', routes: { login: '/signin' } });
-    const before = await readTree(dir);
+    await writeConfig(dir, { framework: 'express', encryption: { keySource: { type: 'file', path: '/run/secrets/keys' } } });
 
     const run = await runCli(['generate'], dir);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('1 generated file was edited since the last generate; nothing was written.');
-    expect(run.stderr).toContain('  src/session/keys.ts: edited, would be overwritten');
-    expect(run.stderr).toContain('--force');
-    expect(await readTree(dir)).toEqual(before);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^merge {5}src\/session\/keys\.ts {2}\(edited by you; merged/m);
+    const merged = await readFile(keys, 'utf8');
+    expect(merged).toContain('// my own change');
+    expect(merged).toContain('readFileSync(KEY_FILE');
+    expect(await readFile(path.join(dir, 'src/session/policy.ts'), 'utf8')).toContain('KEY_FILE = "/run/secrets/keys"');
   });
 
   it('--force overwrites the edited file and keeps the edit in <file>.bak', async () => {
@@ -428,7 +429,7 @@ describe('generate', () => {
     await writeFile(path.join(dir, 'app/session.json'), JSON.stringify({ framework: 'express', outDir: 'gen' }));
     const run = await runCli(['generate', '--cwd', 'app', '--config', 'session.json', '--dry-run'], dir);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('[dry-run] create gen/policy.ts');
+    expect(run.stdout).toContain('[dry-run] create    gen/policy.ts  (new file)');
   });
 });
 
