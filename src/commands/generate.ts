@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Context } from '../context.js';
@@ -42,6 +42,7 @@ export async function generate(ctx: Context, options: GenerateOptions): Promise<
     throw conflictError(conflicts, 'nothing was written (--on-conflict fail)');
   }
 
+  await removeStaleTempFiles(decided);
   // Test hook: a pause before each file, so a test can kill the process mid-run.
   const pauseMs = Number(ctx.env.SCALEKIT_SCAFFOLD_WRITE_PAUSE_MS ?? 0);
   for (const entry of decided) {
@@ -120,6 +121,16 @@ function report(ctx: Context, plan: Plan, entries: Decided[], options: GenerateO
       const text = unifiedDiff(entry.path, entry.current ?? '', after);
       if (text) ctx.stdout(text);
     }
+  }
+}
+
+// Temp files of a run killed mid-write (see writeAtomic): never a user's file.
+const TEMP_FILE_RE = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+async function removeStaleTempFiles(entries: PlanEntry[]): Promise<void> {
+  for (const dir of new Set(entries.map((entry) => path.dirname(entry.target)))) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) if (TEMP_FILE_RE.test(name)) await rm(path.join(dir, name), { force: true });
   }
 }
 
