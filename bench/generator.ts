@@ -9,8 +9,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { buildPlan, generate } from '../src/commands/generate.js';
+import { generate } from '../src/commands/generate.js';
 import { createThrowawayProject } from '../src/demo/project.js';
+import { buildPlan } from '../src/regen/plan.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { quietContext } from './lib/project.js';
 import type { Section } from './lib/report.js';
@@ -39,7 +40,7 @@ export async function benchGenerator(): Promise<Section> {
     // A first call loads Prettier, Handlebars and the templates (unless an earlier benchmark did): reported on its own.
     const firstDir = await freshProject();
     const first = await timed(() => generate(quietContext(firstDir), { quiet: true }));
-    const plan = await buildPlan(quietContext(firstDir), {});
+    const plan = await buildPlan(quietContext(firstDir), undefined);
     if (plan.entries.some((entry) => entry.action !== 'unchanged')) throw new Error('a second plan right after generate is not all "unchanged"');
     const fileCount = plan.entries.length;
 
