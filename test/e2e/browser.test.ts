@@ -37,11 +37,11 @@ describe.each(FRAMEWORKS)('a real browser signs in and out of the generated %s a
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(h.app.url);
-    await expect.poll(() => page.textContent('#status')).toBe('Signed out');
+    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe('Signed out');
 
     await page.click('#login');
     await page.waitForURL(`${h.app.url}/`);
-    await expect.poll(() => page.textContent('#status')).toBe(`Signed in as ${h.userId}`);
+    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe(`Signed in as ${h.userId}`);
 
     const cookies = await context.cookies();
     const byName = Object.fromEntries(cookies.map((cookie) => [cookie.name, cookie]));
@@ -54,7 +54,7 @@ describe.each(FRAMEWORKS)('a real browser signs in and out of the generated %s a
 
     await page.click('#logout button');
     await page.waitForURL(`${h.app.url}/`);
-    await expect.poll(() => page.textContent('#status')).toBe('Signed out');
+    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe('Signed out');
     expect(await context.cookies()).toEqual([]);
     expect(h.emulator.controls.logoutCalls()).toHaveLength(1);
     await context.close();

@@ -232,7 +232,7 @@ describe('an interrupted run', () => {
 
     const child = spawn(process.execPath, [binPath, 'generate'], {
       cwd: dir,
-      env: { ...process.env, SCALEKIT_SCAFFOLD_WRITE_PAUSE_MS: '150' },
+      env: { ...process.env, SCALEKIT_SCAFFOLD_WRITE_PAUSE_MS: '300' },
       stdio: 'ignore',
     });
     const exited = new Promise((resolve) => child.on('exit', resolve));
