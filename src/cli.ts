@@ -46,6 +46,7 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
       (args) =>
         init(withCwd(args), {
           yes: args.yes,
+          quiet: args.quiet,
           framework: args.framework,
           outDir: args.outDir,
           refreshMode: args.refreshMode,

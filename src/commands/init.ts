@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { CONFIG_FILE, validateConfig } from '../config/load.js';
@@ -8,9 +8,11 @@ import type { Context } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { resolveInside } from '../fs/paths.js';
 import { writeAtomic } from '../fs/write.js';
+import { detectProject, exists } from './detect.js';
 
 export interface InitOptions {
   yes?: boolean;
+  quiet?: boolean;
   framework?: string;
   outDir?: string;
   refreshMode?: string;
@@ -19,22 +21,40 @@ export interface InitOptions {
   config?: string;
 }
 
+const FRAMEWORKS = ['express', 'fastify', 'koa'] as const;
+const REFRESH_MODES = ['endpoint', 'transparent'] as const;
+
 /** Runtime packages the generated code imports, besides the framework itself. */
 const RUNTIME_PACKAGES = ['@scalekit-sdk/node', 'jose'];
 
 /**
  * Writes `scalekit-session.config.json` with every setting spelled out, so
- * the user sees each knob. Non-interactive: flags, or `--yes` for defaults.
+ * the user sees each knob. Detects the framework and source folder from the
+ * project; asks on a terminal, and otherwise takes flags, or `--yes` for what
+ * was detected. Never asks when stdin is not a TTY.
  */
 export async function init(ctx: Context, options: InitOptions): Promise<void> {
-  if (!options.yes && options.framework === undefined) {
-    throw new UsageError('init needs --framework (express | fastify | koa), or --yes to accept the defaults.');
+  const detected = await detectProject(ctx.cwd);
+  const ask = !options.yes && ctx.interactive ? ctx.prompt : undefined;
+  if (!ask && !options.yes && options.framework === undefined) {
+    throw new UsageError('init needs --framework (express | fastify | koa), or --yes to accept what it detects.');
+  }
+  if (!options.quiet) for (const note of detected.notes) ctx.stdout(`detected ${note}`);
+
+  const framework =
+    options.framework ??
+    (ask ? await ask('Framework?', FRAMEWORKS, detected.framework ?? 'express') : (detected.framework ?? 'express'));
+  const refreshMode =
+    options.refreshMode ??
+    (ask ? await ask('Refresh mode? endpoint: the client refreshes on 401; transparent: the server refreshes inline.', REFRESH_MODES, 'endpoint') : undefined);
+  if (detected.language !== 'ts' || detected.moduleFormat !== 'esm') {
+    ctx.stderr('warning: this version generates TypeScript ESM; the config asks for that (JavaScript and CommonJS output are planned).');
   }
   const input: ConfigInput = {
     $schema: './node_modules/scalekit-session-scaffold/config.schema.json',
-    framework: (options.framework ?? 'express') as ConfigInput['framework'],
-    ...(options.outDir !== undefined && { outDir: options.outDir }),
-    ...(options.refreshMode !== undefined && { refresh: { mode: options.refreshMode as 'endpoint' } }),
+    framework: framework as ConfigInput['framework'],
+    outDir: options.outDir ?? detected.outDir,
+    ...(refreshMode !== undefined && { refresh: { mode: refreshMode as 'endpoint' } }),
   };
   const result = validateConfig(input);
   if (!result.ok) {
@@ -84,14 +104,5 @@ async function installRuntime(ctx: Context): Promise<void> {
     throw new CliError(`${command} ${args.join(' ')} failed (exit ${code}).`, {
       suggestion: 'Install the packages yourself; the config file was written.',
     });
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -115,6 +115,7 @@ describe('init', () => {
 
   it('--yes --no-install writes the full default config with $schema, and it validates', async () => {
     const dir = await project();
+    await mkdir(path.join(dir, 'src'));
     const run = await runCli(['init', '--yes', '--no-install'], dir);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Wrote ${CONFIG_FILE}`);
@@ -158,6 +159,7 @@ describe('init', () => {
 
   it('--force replaces an existing config', async () => {
     const dir = await project();
+    await mkdir(path.join(dir, 'src'));
     await writeConfig(dir, { framework: 'koa' });
     const run = await runCli(['init', '--yes', '--force', '--no-install'], dir);
     expect(run.code).toBe(0);

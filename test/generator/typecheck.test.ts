@@ -117,14 +117,16 @@ describe.each(MATRIX)('%s / %s', (framework, variant) => {
 });
 
 describe.each(FRAMEWORKS)('a fresh %s TypeScript project', (framework) => {
-  it('init --yes then generate through the real bin, and tsc --noEmit passes on the result', async () => {
+  it('init --yes (framework detected) then generate through the real bin, and tsc --noEmit passes on the result', async () => {
     await mkdir(path.join(repoRoot, '.tmp'), { recursive: true });
     const root = await mkdtemp(path.join(repoRoot, '.tmp', `fresh-${framework}-`));
     roots.push(root);
-    await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'fresh-app', type: 'module' }));
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ name: 'fresh-app', type: 'module', dependencies: { [framework]: '*' } }));
+    await mkdir(path.join(root, 'src'));
     await writeFile(path.join(root, 'tsconfig.json'), JSON.stringify(TSCONFIG));
-    const init = await runBin(['init', '--yes', '--framework', framework, '--no-install'], root);
+    const init = await runBin(['init', '--yes', '--no-install'], root);
     expect(init.stderr).toBe('');
+    expect(init.stdout).toContain(`detected framework: ${framework}`);
     expect(init.code).toBe(0);
     const generated = await runBin(['generate'], root);
     expect(generated.code).toBe(0);
