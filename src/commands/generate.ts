@@ -7,7 +7,7 @@ import { resolveInside } from '../fs/paths.js';
 import { writeAtomic } from '../fs/write.js';
 import { unifiedDiff } from '../regen/diff.js';
 import { type Action, buildPlan, type Plan, type PlanEntry } from '../regen/plan.js';
-import { BASE_DIR, LOCK_FILE, serializeLock } from '../regen/store.js';
+import { basePath, LOCK_FILE, serializeLock } from '../regen/store.js';
 
 export type ConflictPolicy = 'fail' | 'merge' | 'keep' | 'overwrite';
 
@@ -137,7 +137,7 @@ async function removeStaleTempFiles(entries: PlanEntry[]): Promise<void> {
 /** Copies of what was generated, the base for the next three-way merge. */
 async function writeBases(plan: Plan): Promise<void> {
   for (const entry of plan.entries) {
-    const target = await resolveInside(plan.root, path.posix.join(BASE_DIR, entry.path));
+    const target = await resolveInside(plan.root, basePath(entry.path));
     if (entry.generated === undefined) await rm(target, { force: true });
     else await writeAtomic(target, entry.generated);
   }

@@ -8,6 +8,15 @@ export const LOCK_FILE = 'scalekit-session.lock.json';
 /** Beside the lock: the exact content last generated, the base of the next three-way merge. */
 export const BASE_DIR = '.scalekit-session/base';
 
+/**
+ * Where the base of one generated file is kept. The `.base` suffix keeps
+ * these copies out of the user's `tsc`, linters and test globs, which would
+ * otherwise see every declaration twice.
+ */
+export function basePath(file: string): string {
+  return path.posix.join(BASE_DIR, `${file}.base`);
+}
+
 /** What the last `generate` wrote; with the base copies, the evidence for "did the user edit this?". */
 export interface Lock {
   tool: string;
@@ -48,7 +57,7 @@ export function serializeLock(lock: Lock): string {
 /** The base a merge needs: what we generated last, if it is still here and intact. */
 export async function readBase(root: string, file: string, entry: LockEntry | undefined): Promise<string | undefined> {
   if (!entry) return undefined;
-  const text = await readOptional(path.join(root, BASE_DIR, file));
+  const text = await readOptional(path.join(root, basePath(file)));
   return text !== undefined && hashText(text) === entry.hash ? text : undefined;
 }
 

@@ -82,6 +82,9 @@ describe('regenerating after a policy change', () => {
     expect(await typecheck(dir)).toBe('');
 
     const tree = await readTree(dir);
+    // The merge base is the new output, kept where no compiler or linter looks.
+    expect(tree[`.scalekit-session/base/${S}/policy.ts.base`]).toContain('export const SAME_SITE = "Strict";');
+    expect(Object.keys(tree).filter((file) => file.startsWith('.scalekit-session/') && !file.endsWith('.base'))).toEqual([]);
     const again = await runBin(['generate', '--json'], dir);
     expect(again.code).toBe(0);
     // Nothing to write: the merged files are the user's ("keep"), the rest already current.
