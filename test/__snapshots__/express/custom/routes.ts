@@ -8,10 +8,10 @@ import { parseCookies } from "./cookies.js";
 import {
   assertSessionConfig,
   callback,
+  listSessions,
   login,
   logout,
   refresh,
-  listSessions,
   revokeAllSessions,
   revokeSession,
   sessionCookies,

@@ -9,10 +9,10 @@ import { parseCookies } from "./cookies.js";
 import {
   assertSessionConfig,
   callback,
+  listSessions,
   login,
   logout,
   refresh,
-  listSessions,
   revokeAllSessions,
   revokeSession,
   sessionCookies,
