@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { CookieJar } from '../../src/demo/http-client.js';
+import { CookieJar, send } from '../../src/demo/http-client.js';
+import { startApp } from '../../src/demo/project.js';
 import { attribute, cookieLines, FRAMEWORKS, type Harness, type Mode, startHarness, TOKEN_PATTERNS, waitForExpiry } from './harness.js';
 
 const MATRIX = FRAMEWORKS.flatMap((framework) => (['endpoint', 'transparent'] as Mode[]).map((mode) => [framework, mode] as const));
@@ -185,7 +186,6 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
     const replay = new CookieJar();
     if (spent) replay.set(spent);
     // A second replica started without this process's result cache sees the spent token.
-    const { startApp } = await import('../../src/demo/project.js');
     const replica = await startApp(h.dir, {
       SCALEKIT_ENVIRONMENT_URL: h.emulator.url,
       SCALEKIT_CLIENT_ID: h.emulator.clientId,
@@ -193,7 +193,7 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
       SESSION_ENCRYPTION_KEYS: h.keys,
     });
     try {
-      const result = await (await import('../../src/demo/http-client.js')).send(replay, 'POST', `${replica.url}/auth/refresh`, {
+      const result = await send(replay, 'POST', `${replica.url}/auth/refresh`, {
         headers: { origin: replica.url },
       });
       expect(result.status).toBe(401);
