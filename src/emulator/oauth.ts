@@ -109,16 +109,23 @@ function checkRedirectUri(uri: string | undefined, allowed: readonly string[] | 
 
 /**
  * RP-initiated logout: ends the session the ID token hint names, records the call, then
- * redirects to the post-logout URI (with `state`) or shows a short page.
+ * redirects to the post-logout URI (with `state`) or shows a short page. A `client_id`
+ * (RP-Initiated Logout 1.0 §2) must name the registered client.
  */
 export async function handleLogout(ctx: EmulatorContext, res: ServerResponse, url: URL): Promise<void> {
   const query = url.searchParams;
+  const clientId = single(query, 'client_id');
+  if (clientId !== undefined && clientId !== ctx.state.clientId) {
+    sendJson(res, 400, { error: 'invalid_client', error_description: `client_id ${clientId} is not registered` });
+    return;
+  }
   const idTokenHint = single(query, 'id_token_hint');
   const postLogoutRedirectUri = single(query, 'post_logout_redirect_uri');
   const clientState = single(query, 'state');
   const sessionId = idTokenHint ? await sessionIdFromHint(ctx.keys, ctx.issuer, idTokenHint) : undefined;
 
   ctx.state.logoutCalls.push({
+    ...(clientId && { clientId }),
     ...(idTokenHint && { idTokenHint }),
     ...(postLogoutRedirectUri && { postLogoutRedirectUri }),
     ...(clientState && { state: clientState }),

@@ -126,6 +126,7 @@ export type EmulatorCounts = Record<CounterName, number>;
 
 /** The query parameters of one `/oidc/logout` call. */
 export interface LogoutCall {
+  clientId?: string;
   idTokenHint?: string;
   postLogoutRedirectUri?: string;
   state?: string;

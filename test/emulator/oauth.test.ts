@@ -242,6 +242,18 @@ describe('logout', () => {
     await expect(client.refreshAccessToken(tokens.refreshToken)).rejects.toThrow('400');
   });
 
+  it('accepts client_id (RP-Initiated Logout §2) and refuses one that is not registered', async () => {
+    const url = new URL(client.getLogoutUrl({ postLogoutRedirectUri: 'http://localhost:3000/bye' }));
+    url.searchParams.set('client_id', emulator.clientId);
+    const response = await fetch(url, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(emulator.controls.logoutCalls().at(-1)).toMatchObject({ clientId: emulator.clientId });
+    url.searchParams.set('client_id', 'skc_unknown');
+    const refused = await fetch(url, { redirect: 'manual' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ error: 'invalid_client' });
+  });
+
   it('shows a page when there is nowhere to go back to', async () => {
     const response = await fetch(client.getLogoutUrl({}));
     expect(response.status).toBe(200);

@@ -48,7 +48,9 @@ describe('options that are off leave no trace', () => {
   it.each(FRAMEWORKS)('%s: no ID token and no session routes, nothing about either is generated', async (framework) => {
     const files = await renderFiles(variantConfig(framework, 'minimal'));
     const all = files.map((f) => f.content).join('\n');
-    expect(all).not.toMatch(/\bidToken\b|sk_id/);
+    // The callback still validates the ID token (OpenID Connect Core §3.1.3.7);
+    // nothing stores it, reads it back or sends it as a logout hint.
+    expect(all).not.toMatch(/sk_id|'idToken'|idTokenHint|idToken\?:/);
     expect(all).not.toMatch(/listSessions|revokeSession|revokeAllSessions|sessionById/);
   });
 

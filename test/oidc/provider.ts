@@ -52,7 +52,7 @@ export interface CertifiedProvider {
 export type IdTokenTamper = (
   claims: Record<string, unknown>,
   sign: CertifiedProvider['sign'],
-) => Promise<string> | Record<string, unknown>;
+) => Promise<string> | string | Record<string, unknown>;
 
 const RESOURCE = 'urn:scalekit:environment';
 

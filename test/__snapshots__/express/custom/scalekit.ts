@@ -129,39 +129,81 @@ const INVALID_CODES = new Set([
 export async function verifyAccessToken(
   token: string,
 ): Promise<AccessTokenClaims> {
+  const payload = await verifyJwt(token, "access token");
+  if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
+    throw new InvalidTokenError("access token lacks sub or sid");
+  }
+  return payload as AccessTokenClaims;
+}
+
+/**
+ * Validates the ID token of a sign-in as OpenID Connect Core §3.1.3.7 asks:
+ * signature against the same cached key set as access tokens, `iss`, `aud`
+ * containing our client id (and `azp`, when present, equal to it), `exp`,
+ * and the `nonce` sent with this login. Its `sub` must also be the access
+ * token's, so both tokens speak of the same user.
+ *
+ * @throws InvalidTokenError or TokenExpiredError (a failed login), or
+ *   AuthUnavailableError when the key set cannot be fetched.
+ * @example
+ * await verifyIdToken(result.idToken, { nonce: saved.nonce, sub: accessClaims.sub });
+ */
+export async function verifyIdToken(
+  token: string | undefined,
+  expected: { nonce: string; sub: string },
+): Promise<JWTPayload> {
+  if (!token) throw new InvalidTokenError("the token response has no ID token");
+  const payload = await verifyJwt(token, "ID token", ["sub", "exp", "iat"]);
+  if (payload.azp !== undefined && payload.azp !== getSettings().clientId) {
+    throw new InvalidTokenError("ID token was issued to another party (azp)");
+  }
+  if (payload.nonce !== expected.nonce)
+    throw new InvalidTokenError("ID token nonce does not match this login");
+  if (payload.sub !== expected.sub)
+    throw new InvalidTokenError(
+      "ID token and access token name different users",
+    );
+  return payload;
+}
+
+/**
+ * RS256 signature against the environment's key set, `exp`/`nbf` with 5 s of
+ * clock tolerance, `iss` = the environment URL, `aud` containing our client id.
+ */
+async function verifyJwt(
+  token: string,
+  what: string,
+  requiredClaims: string[] = [],
+): Promise<JWTPayload> {
   const { environmentUrl, clientId } = getSettings();
   const options = {
     algorithms: ["RS256"],
     issuer: environmentUrl,
     audience: clientId,
     clockTolerance: 5,
+    requiredClaims,
   };
-  let payload: JWTPayload;
   try {
     try {
-      ({ payload } = await jwtVerify(token, jwks(), options));
+      return (await jwtVerify(token, jwks(), options)).payload;
     } catch (error) {
       // A kid we do not know may be a key Scalekit rotated in moments ago,
       // inside jose's refetch cooldown: reload once before calling it invalid.
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       await jwks().reload();
-      ({ payload } = await jwtVerify(token, jwks(), options));
+      return (await jwtVerify(token, jwks(), options)).payload;
     }
   } catch (error) {
     if (error instanceof errors.JWTExpired)
-      throw new TokenExpiredError("access token expired");
+      throw new TokenExpiredError(`${what} expired`);
     if (error instanceof errors.JOSEError && INVALID_CODES.has(error.code)) {
-      throw new InvalidTokenError(`access token rejected (${error.code})`);
+      throw new InvalidTokenError(`${what} rejected (${error.code})`);
     }
     // Timeouts, network errors and bad key-set responses: we could not check.
     throw new AuthUnavailableError("could not fetch the Scalekit key set", {
       cause: error,
     });
   }
-  if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
-    throw new InvalidTokenError("access token lacks sub or sid");
-  }
-  return payload as AccessTokenClaims;
 }
 
 /** What a successful refresh returns. */

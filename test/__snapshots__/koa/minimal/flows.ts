@@ -20,6 +20,7 @@ import {
   scalekit,
   TokenExpiredError,
   verifyAccessToken,
+  verifyIdToken,
 } from "./scalekit.js";
 import {
   errorReply,
@@ -50,26 +51,31 @@ export function assertSessionConfig(): void {
 interface LoginState {
   state: string;
   verifier: string;
+  /** OpenID Connect Core §3.1.2.1: binds the ID token to this login attempt. */
+  nonce: string;
   returnTo: string;
 }
 
 /**
- * `GET login`: a fresh `state` and PKCE verifier (RFC 7636, S256) go into a
- * sealed, short-lived cookie scoped to the callback; the browser goes to
- * Scalekit with `offline_access` so a refresh token comes back.
+ * `GET login`: a fresh `state`, PKCE verifier (RFC 7636, S256) and `nonce`
+ * go into a sealed, short-lived cookie scoped to the callback; the browser
+ * goes to Scalekit with `offline_access` so a refresh token comes back.
  */
 export function login(req: FlowRequest): Reply {
   const state = randomBytes(32).toString("base64url");
   const verifier = randomBytes(32).toString("base64url");
+  const nonce = randomBytes(32).toString("base64url");
   const challenge = createHash("sha256").update(verifier).digest("base64url");
   const loginState: LoginState = {
     state,
     verifier,
+    nonce,
     returnTo: safeReturnTo(req.query.get("returnTo")),
   };
   const url = scalekit().getAuthorizationUrl(callbackUrl(), {
     scopes: [...SCALEKIT.scopes],
     state,
+    nonce,
     codeChallenge: challenge,
     codeChallengeMethod: "S256",
   });
@@ -87,7 +93,7 @@ export function login(req: FlowRequest): Reply {
 /**
  * `GET callback`: the state must match the one sealed at login (a mismatch
  * is a forged or stale redirect), then the code is exchanged with the PKCE
- * verifier and the tokens are stored.
+ * verifier, both tokens are validated and the tokens are stored.
  */
 export async function callback(req: FlowRequest): Promise<Reply> {
   const clearState = clearCookie("state");
@@ -108,7 +114,20 @@ export async function callback(req: FlowRequest): Promise<Reply> {
     const result = await scalekit().authenticateWithCode(code, callbackUrl(), {
       codeVerifier: saved.verifier,
     });
-    await verifyAccessToken(result.accessToken);
+    const claims = await verifyAccessToken(result.accessToken);
+    // The ID token is validated even when it is not stored: it is the
+    // provider's statement of who signed in (OpenID Connect Core §3.1.3.7).
+    await verifyIdToken(result.idToken, {
+      nonce: saved.nonce,
+      sub: claims.sub,
+    });
+    if (!result.refreshToken) {
+      // A configuration problem, not an outage: no retry will bring a refresh token.
+      console.error(
+        "[session] sign-in refused: Scalekit returned no refresh token, so offline_access was not granted; check the scopes in scalekit-session.config.json and the Scalekit dashboard.",
+      );
+      return jsonReply(400, { error: "login_failed" }, clearState);
+    }
     const cookies = [...sessionCookies(result, req.cookies), ...clearState];
     return redirectReply(302, saved.returnTo, cookies);
   } catch (error) {
@@ -175,7 +194,12 @@ export function logout(req: FlowRequest): Reply {
       getSettings().appUrl,
     ).href,
   });
-  return redirectReply(303, url, clearSessionCookies());
+  // RP-Initiated Logout 1.0 §2: client_id tells the provider whose registered
+  // post_logout_redirect_uri this is when there is no id_token_hint (and must
+  // agree with it when there is one). The SDK has no option for it.
+  const withClient = new URL(url);
+  withClient.searchParams.set("client_id", getSettings().clientId);
+  return redirectReply(303, withClient.href, clearSessionCookies());
 }
 
 /**
@@ -205,16 +229,18 @@ function parseLoginState(text: string | undefined): LoginState | null {
   if (text === undefined) return null;
   try {
     const value: unknown = JSON.parse(text);
-    const { state, verifier, returnTo } = (value ?? {}) as Partial<
+    const { state, verifier, nonce, returnTo } = (value ?? {}) as Partial<
       Record<keyof LoginState, unknown>
     >;
     if (
       typeof state !== "string" ||
       typeof verifier !== "string" ||
+      typeof nonce !== "string" ||
       typeof returnTo !== "string"
-    )
+    ) {
       return null;
-    return { state, verifier, returnTo: safeReturnTo(returnTo) };
+    }
+    return { state, verifier, nonce, returnTo: safeReturnTo(returnTo) };
   } catch {
     return null;
   }
