@@ -3,14 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import type { HttpResult } from '../../src/demo/http-client.js';
-import { FRAMEWORKS } from '../helpers/variants.js';
+import type { Framework } from '../helpers/variants.js';
 import { Browser, claimsOf, type Mode, type OidcHarness, startOidcHarness, waitForExpiry } from './harness.js';
 import type { IdTokenTamper } from './provider.js';
 
 // The generated flows against a certified OpenID Provider (oidc-provider)
 // configured like a Scalekit environment: OIDC Core, RFC 6749/7636/7009 and
-// RP-Initiated Logout as the standards define them, not as our emulator reads them.
-const MATRIX = FRAMEWORKS.flatMap((framework) => (['endpoint', 'transparent'] as Mode[]).map((mode) => [framework, mode] as const));
+// RP-Initiated Logout as the standards define them, not as our emulator reads
+// them. One file per framework (test/oidc/<framework>.test.ts) so they run in parallel.
 
 // ID-token defects are drawn from a seeded generator; a failure names the seed.
 const SEED = Number(process.env.OIDC_SEED ?? Date.now() % 2 ** 31);
@@ -62,9 +62,10 @@ function expectFailedLogin(callback: HttpResult): void {
   expect(callback.change.set.filter((cookie) => /^sk_(access|refresh|id) /.test(cookie))).toEqual([]);
 }
 
-describe.each([...MATRIX.map(([framework, mode]) => [framework, mode, true] as const), ['express', 'endpoint', false] as const])(
-  'generated %s app, %s mode, storeIdToken %s, against a certified OpenID Provider',
-  (framework, mode, storeIdToken) => {
+/** Both refresh modes with the ID token stored, plus `extra` variants. */
+export function describeConformance(framework: Framework, extra: Array<[Mode, boolean]> = []): void {
+  const variants: Array<[Mode, boolean]> = [['endpoint', true], ['transparent', true], ...extra];
+  describe.each(variants)(`generated ${framework} app, %s mode, storeIdToken %s, against a certified OpenID Provider`, (mode, storeIdToken) => {
     let h: OidcHarness;
     const origin = () => ({ origin: h.app.url });
 
@@ -241,5 +242,5 @@ describe.each([...MATRIX.map(([framework, mode]) => [framework, mode, true] as c
       expect(logged).toHaveLength(1);
       expect(logged[0]).toMatch(/dashboard/i);
     });
-  },
-);
+  });
+}
