@@ -141,11 +141,11 @@ function expect(step: string, result: HttpResult, status: number): void {
   }
 }
 
-/** Tokens in URLs (the logout hint, PKCE values) are noise in a walkthrough. */
+/** Tokens in URLs (the logout hint, PKCE values, the nonce) are noise in a walkthrough. */
 function redact(url: string): string {
   return url
     .replace(/(id_token_hint=)[^&]+/, '$1<ID token>')
-    .replace(/(code_challenge=|state=|code=)[^&]+/g, '$1…')
+    .replace(/(code_challenge=|state=|code=|nonce=)[^&]+/g, '$1…')
     .replace(/^http:\/\/127\.0\.0\.1:\d+\/oauth/, '<scalekit>/oauth')
     .replace(/^http:\/\/127\.0\.0\.1:\d+\/oidc/, '<scalekit>/oidc');
 }
