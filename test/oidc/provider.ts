@@ -48,11 +48,14 @@ export interface CertifiedProvider {
   close(): Promise<void>;
 }
 
-/** Gets the decoded claims of the real ID token and returns the claims to sign instead, or a finished token. */
+/**
+ * Gets the decoded claims of the real ID token and returns the claims to sign
+ * instead, a finished token, or null to leave the ID token out of the response.
+ */
 export type IdTokenTamper = (
   claims: Record<string, unknown>,
   sign: CertifiedProvider['sign'],
-) => Promise<string> | string | Record<string, unknown>;
+) => Promise<string> | string | Record<string, unknown> | null;
 
 const RESOURCE = 'urn:scalekit:environment';
 
@@ -206,7 +209,8 @@ export async function startCertifiedProvider(): Promise<CertifiedProvider> {
           if (body.id_token && tamper) {
             const claims = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
             const changed = await tamper(claims, sign);
-            body.id_token = typeof changed === 'string' ? changed : await sign(changed);
+            if (changed === null) delete body.id_token;
+            else body.id_token = typeof changed === 'string' ? changed : await sign(changed);
           }
           lastIdToken = body.id_token;
         }

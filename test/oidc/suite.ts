@@ -52,6 +52,7 @@ function idTokenDefects(rng: () => number): Array<[string, IdTokenTamper]> {
     ['no nonce', ({ nonce: _nonce, ...claims }) => claims],
     ['another nonce', (claims) => ({ ...claims, nonce: word(rng) })],
     ['a sub other than the access token', (claims) => ({ ...claims, sub: word(rng, 'usr_') })],
+    ['no ID token in the token response', () => null],
   ];
 }
 

@@ -135,7 +135,10 @@ export async function callback(req: FlowRequest): Promise<Reply> {
     if (
       error instanceof InvalidTokenError ||
       error instanceof TokenExpiredError ||
-      rejectionStatus(error) !== undefined
+      rejectionStatus(error) !== undefined ||
+      // The SDK decodes the ID token itself and throws this (from its own copy
+      // of jose) when the token response has none, which openid forbids.
+      (error as { code?: unknown } | null)?.code === "ERR_JWT_INVALID"
     ) {
       return jsonReply(400, { error: "login_failed" }, clearState);
     }
