@@ -41,8 +41,6 @@ export interface CertifiedProvider {
   lastRefreshToken(): string | undefined;
   /** The ID token of the most recent token response. */
   lastIdToken(): string | undefined;
-  /** The `nonce` of the most recent authorization request. */
-  lastNonce(): string | undefined;
   /** Signs claims with the provider's key (or a foreign one), for forged ID tokens. */
   sign(claims: Record<string, unknown>, options?: { foreignKey?: boolean }): Promise<string>;
   close(): Promise<void>;
@@ -77,7 +75,6 @@ export async function startCertifiedProvider(): Promise<CertifiedProvider> {
   let counts = new Map<string, number>();
   let lastRefreshToken: string | undefined;
   let lastIdToken: string | undefined;
-  let lastNonce: string | undefined;
   let handler: http.RequestListener | undefined;
 
   const sockets = new Set<Socket>();
@@ -187,7 +184,6 @@ export async function startCertifiedProvider(): Promise<CertifiedProvider> {
     provider.use(async (ctx, next) => {
       if (ctx.path === '/oauth/authorize') {
         const query = new URLSearchParams(ctx.querystring);
-        lastNonce = query.get('nonce') ?? undefined;
         // oidc-provider grants offline_access only with prompt=consent (OIDC Core §11);
         // Scalekit grants it when asked, so the harness asks on the app's behalf.
         if (grantOfflineAccess && query.get('scope')?.split(' ').includes('offline_access') && !query.has('prompt')) {
@@ -237,7 +233,6 @@ export async function startCertifiedProvider(): Promise<CertifiedProvider> {
     resetCounts: () => (counts = new Map()),
     lastRefreshToken: () => lastRefreshToken,
     lastIdToken: () => lastIdToken,
-    lastNonce: () => lastNonce,
     sign,
     close: () =>
       new Promise<void>((resolve) => {
