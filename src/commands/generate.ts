@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Context } from '../context.js';
@@ -13,6 +13,7 @@ import {
   basePath,
   hashContent,
   hashText,
+  type Journal,
   JOURNAL_FILE,
   type Lock,
   type LockEntry,
@@ -89,7 +90,9 @@ async function run(ctx: Context, options: GenerateOptions, policy: Policy): Prom
   }
   // 2. The journal: what this run will leave, so a stop from here on is read back exactly.
   const moved = Object.fromEntries(decided.flatMap((entry) => (entry.movedFrom && entry.write !== undefined ? [[entry.movedFrom, entry.path]] : [])));
-  await writeAtomic(await resolveInside(root, JOURNAL_FILE), `${JSON.stringify({ lock, moved }, null, 2)}\n`, steps);
+  const copies = decided.flatMap((entry) => [entry.backup, entry.movedTo].filter((name): name is string => name !== undefined));
+  const journal: Journal = { lock, moved, copies: [...new Set([...plan.copiesFromStoppedRun, ...copies])] };
+  await writeAtomic(await resolveInside(root, JOURNAL_FILE), `${JSON.stringify(journal, null, 2)}\n`, steps);
   // 3. The files: a backup (never over an earlier one) before anything replaces an edited file.
   for (const entry of decided) {
     if (entry.backup) await writeAtomic(await resolveInside(root, entry.backup), entry.current ?? '', steps);
@@ -97,6 +100,7 @@ async function run(ctx: Context, options: GenerateOptions, policy: Policy): Prom
     if (entry.write !== undefined) await writeAtomic(entry.target, entry.write, steps);
     else if (entry.action === 'delete') await removeFile(entry.target, steps);
   }
+  await removeEmptyFolders(root, decided);
   // 4. The lock, then the journal goes and bases nothing points at are collected.
   await writeAtomic(await resolveInside(root, LOCK_FILE), serializeLock(lock), steps);
   await removeFile(await resolveInside(root, JOURNAL_FILE), steps);
@@ -224,8 +228,12 @@ function report(ctx: Context, plan: Plan, entries: Decided[], options: GenerateO
       ...(entry.movedTo && { movedTo: entry.movedTo }),
       ...(entry.backup && { backup: entry.backup }),
     }));
-    ctx.stdout(JSON.stringify({ dryRun: Boolean(options.dryRun), files, warnings: plan.warnings }, null, 2));
+    const copies = plan.copiesFromStoppedRun.length > 0 ? { copiesFromStoppedRun: plan.copiesFromStoppedRun } : {};
+    ctx.stdout(JSON.stringify({ dryRun: Boolean(options.dryRun), files, ...copies, warnings: plan.warnings }, null, 2));
     return;
+  }
+  if (plan.copiesFromStoppedRun.length > 0) {
+    ctx.stderr(`note: a generate that was stopped copied your files to ${plan.copiesFromStoppedRun.join(', ')}`);
   }
   if (options.quiet && !options.dryRun) return;
   for (const warning of plan.warnings) ctx.stderr(`warning: ${warning}`);
@@ -253,6 +261,18 @@ async function removeStaleTempFiles(root: string, entries: PlanEntry[]): Promise
   for (const dir of dirs) {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names) if (TEMP_FILE_RE.test(name)) await rm(path.join(dir, name), { force: true });
+  }
+}
+
+/** Folders a move or a delete emptied (an old outDir) go too; never the project root, never a folder with anything left. */
+async function removeEmptyFolders(projectRoot: string, entries: PlanEntry[]): Promise<void> {
+  const root = await realpath(projectRoot);
+  for (const entry of entries) {
+    if (entry.action !== 'delete') continue;
+    for (let dir = path.dirname(entry.target); dir.startsWith(`${root}${path.sep}`); dir = path.dirname(dir)) {
+      if ((await readdir(dir).catch(() => ['?'])).length > 0) break;
+      await rmdir(dir).catch(() => {});
+    }
   }
 }
 

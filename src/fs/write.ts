@@ -37,7 +37,7 @@ export class Steps {
     this.pauseMs = Number(env.SCALEKIT_SCAFFOLD_WRITE_PAUSE_MS ?? 0);
   }
 
-  async step(label: string): Promise<void> {
+  async step(label: string, file?: string): Promise<void> {
     this.count++;
     if (this.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
     if (this.count === this.crashAt) {
@@ -45,12 +45,12 @@ export class Steps {
       throw new SimulatedCrash(this.count, label);
     }
     if (this.count === this.failAt) {
-      throw Object.assign(new Error(`${this.failCode}: injected failure, ${label}`), { code: this.failCode });
+      throw Object.assign(new Error(`${this.failCode}: injected failure, ${label}`), { code: this.failCode, path: file });
     }
   }
 }
 
-const NO_STEPS = { step: async () => {} };
+const NO_STEPS: Pick<Steps, 'step'> = { step: async () => {} };
 
 /**
  * Writes a file so that a reader (or a crash) sees the old content or the
@@ -76,19 +76,19 @@ export async function writeAtomic(target: string, content: string, steps: Pick<S
   }
   await handle.close();
   try {
-    await steps.step(`wrote ${path.basename(temp)}`);
+    await steps.step(`wrote ${path.basename(temp)}`, target);
     await rename(temp, target);
   } catch (error) {
     if (!(error instanceof SimulatedCrash)) await rm(temp, { force: true });
     throw error;
   }
-  await steps.step(`renamed to ${path.basename(target)}`);
+  await steps.step(`renamed to ${path.basename(target)}`, target);
 }
 
 /** Removes a file (absent is fine), as one counted step. */
 export async function removeFile(target: string, steps: Pick<Steps, 'step'> = NO_STEPS): Promise<void> {
   await rm(target, { force: true });
-  await steps.step(`removed ${path.basename(target)}`);
+  await steps.step(`removed ${path.basename(target)}`, target);
 }
 
 // Temp files of a run stopped mid-write (see writeAtomic): never a user's file.

@@ -86,9 +86,9 @@ export interface Plan {
   configChanged: boolean;
   /** Base contents (LF) by hash that the new lock may point at. */
   bases: Map<string, string>;
+  /** Copies of your files a stopped run made (named again so no copy goes unmentioned). */
+  copiesFromStoppedRun: string[];
 }
-
-type Formatter = (text: string, filePath: string) => Promise<string>;
 
 /** Prettier and Handlebars load only here, when a plan is really built (never on `check`'s fast path). */
 async function loadRenderer() {
@@ -102,31 +102,55 @@ async function loadRenderer() {
   return { renderProject, formatLikeProject };
 }
 
+/*
+ * Within one process (tests, the demo) the same config and formatting setup
+ * render the same files, and the same text formats the same way: both are
+ * remembered, keyed by everything they depend on (the formatting hash covers
+ * every Prettier and .editorconfig file that applies).
+ */
+const memo = new Map<string, Promise<unknown>>();
+function remember<T>(key: string, make: () => Promise<T>): Promise<T> {
+  let value = memo.get(key) as Promise<T> | undefined;
+  if (!value) {
+    if (memo.size > 2000) memo.clear();
+    value = make();
+    memo.set(key, value);
+    value.catch(() => memo.delete(key));
+  }
+  return value;
+}
+
 /** Builds the whole change in memory: reads the disk, never writes it. */
 export async function buildPlan(ctx: Context, configPath: string | undefined): Promise<Plan> {
   const { config, root, file: configFile } = await loadConfig(ctx.cwd, configPath);
-  const { renderProject, formatLikeProject } = await loadRenderer();
-  const rendering = await renderProject(config, root);
+  const loaded = await loadRenderer();
   const previous = await readLock(root);
   const configHash = hashText(canonicalJson(config));
   const configChanged = previous !== undefined && previous.configHash !== configHash;
   const inputs = await inputsHash(path.relative(root, configFile).split(path.sep).join('/'));
+  const formatting = await formatHash(root, config.outDir);
+  const renderProject = (cfg: Config) =>
+    remember(`render ${formatting} ${inputs} ${canonicalJson(cfg)}`, () => loaded.renderProject(cfg, root));
+  const rendering = await renderProject(config);
   const bases = new Map<string, string>();
 
   /** Canonical form: formatted with the project's options, LF. Code Prettier cannot parse is merged as it is. */
-  const canonical = async (text: string, file: string): Promise<string> => {
-    try {
-      return toLf(await formatLikeProject(toLf(text), path.join(root, file)));
-    } catch {
-      return toLf(text);
-    }
-  };
+  const canonical = (text: string, file: string): Promise<string> =>
+    remember(`format ${formatting} ${file} ${hashText(text)}`, async () => {
+      try {
+        return toLf(await loaded.formatLikeProject(toLf(text), path.join(root, file)));
+      } catch {
+        return toLf(text);
+      }
+    });
 
   // What the last run left: the lock, corrected by the journal of a run that stopped before writing it.
   const known: Record<string, LockEntry> = { ...previous?.files };
   const journal = await readJournal(root);
   const movedDone = new Map<string, string>();
+  const copiesFromStoppedRun: string[] = [];
   if (journal) {
+    for (const copy of journal.copies) if ((await readOptional(await resolveInside(root, copy))) !== undefined) copiesFromStoppedRun.push(copy);
     for (const [file, entry] of Object.entries(journal.lock.files)) {
       const current = await readOptional(await resolveInside(root, file));
       if (current !== undefined && entry.file !== undefined && hashContent(current) === entry.file) known[file] = entry;
@@ -143,7 +167,7 @@ export async function buildPlan(ctx: Context, configPath: string | undefined): P
     if (!rerendered) {
       rerendered = new Map();
       try {
-        const old = await renderProject(previous.config as Config, root);
+        const old = await renderProject(previous.config as Config);
         for (const out of old.files) rerendered.set(out.template, toLf(out.content));
       } catch {
         // An old config this version cannot render: no base.
@@ -303,10 +327,10 @@ export async function buildPlan(ctx: Context, configPath: string | undefined): P
     configHash,
     config,
     inputsHash: inputs,
-    formatHash: await formatHash(root, config.outDir),
+    formatHash: formatting,
     files: Object.fromEntries(entries.flatMap((entry) => (entry.lockEntry ? [[entry.path, entry.lockEntry]] : []))),
   };
-  return { root, entries, warnings: rendering.warnings, lock, previous, configChanged, bases };
+  return { root, entries, warnings: rendering.warnings, lock, previous, configChanged, bases, copiesFromStoppedRun };
 }
 
 function changeReason(configChanged: boolean, previous: Lock | undefined): string {

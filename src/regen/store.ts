@@ -126,6 +126,8 @@ export interface Journal {
   lock: Lock;
   /** Old path → new path, for files carried to a new outDir. */
   moved: Record<string, string>;
+  /** Copies of the user's files this run makes (backups, moved-aside files): named again if it is stopped. */
+  copies: string[];
 }
 
 export async function readJournal(root: string): Promise<Journal | undefined> {
@@ -133,7 +135,7 @@ export async function readJournal(root: string): Promise<Journal | undefined> {
   if (text === undefined) return undefined;
   try {
     const journal = JSON.parse(text) as Journal;
-    return { lock: parseLock(JSON.stringify(journal.lock), JOURNAL_FILE), moved: journal.moved ?? {} };
+    return { lock: parseLock(JSON.stringify(journal.lock), JOURNAL_FILE), moved: journal.moved ?? {}, copies: journal.copies ?? [] };
   } catch {
     // A journal is only a hint; one that cannot be read is ignored (the lock still holds).
     return undefined;
