@@ -137,6 +137,8 @@ async function decideAll(plan: Plan, policy: Policy, restore: boolean): Promise<
   const decided: Decided[] = [];
   for (const entry of plan.entries) {
     const choice = decide(entry, policy, restore);
+    // The lock (and the journal) record what is really written: how a stopped run is read back.
+    if (choice.write !== undefined && choice.lockEntry) choice.lockEntry = { ...choice.lockEntry, file: hashContent(choice.write) };
     if (choice.backup) choice.backup = await freeName(plan.root, choice.backup, entry.current ?? '', taken);
     if (choice.movedTo) choice.movedTo = await freeName(plan.root, choice.movedTo, entry.current ?? '', taken);
     decided.push(choice);
