@@ -67,7 +67,7 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
             default: 'merge' as ConflictPolicy,
             describe: 'When your edits and the new output collide',
           })
-          .option('force', { type: 'boolean', default: false, describe: 'Same as --on-conflict overwrite: edited files are backed up to .bak, then replaced' })
+          .option('force', { type: 'boolean', default: false, describe: 'Replace every file you edited, each backed up first (<file>.bak, <file>.1.bak, …)' })
           .option('restore', { type: 'boolean', default: false, describe: 'Re-create generated files you deleted' }),
       (args) =>
         generate(withCwd(args), {

@@ -1,13 +1,29 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 
 import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { resolveInside } from '../fs/paths.js';
-import { writeAtomic } from '../fs/write.js';
+import { fsError, removeFile, Steps, TEMP_FILE_RE, writeAtomic } from '../fs/write.js';
 import { unifiedDiff } from '../regen/diff.js';
-import { type Action, buildPlan, type Plan, type PlanEntry } from '../regen/plan.js';
-import { basePath, LOCK_FILE, serializeLock } from '../regen/store.js';
+import { baseStored, buildPlan, type Plan, type PlanEntry } from '../regen/plan.js';
+import { withRunLock } from '../regen/runlock.js';
+import {
+  BASE_DIR,
+  basePath,
+  hashContent,
+  hashText,
+  type Journal,
+  JOURNAL_FILE,
+  type Lock,
+  type LockEntry,
+  LOCK_FILE,
+  NO_BASE,
+  readOptional,
+  serializeLock,
+  STATE_DIR,
+  toLf,
+} from '../regen/store.js';
 
 export type ConflictPolicy = 'fail' | 'merge' | 'keep' | 'overwrite';
 
@@ -22,77 +38,185 @@ export interface GenerateOptions {
   quiet?: boolean;
 }
 
-/** Edited files a policy would overwrite: each gets a `.bak` first. */
-const EDITED: readonly Action[] = ['merge', 'conflict', 'keep'];
-
 /**
- * Regenerates: applies the plan file by file (each write atomic), then the
- * merge bases, then the lock, last, so an interrupted run leaves every file
- * old or new and the next run finishes the job.
+ * Regenerates, so that every prefix of the run on disk recovers: new merge
+ * bases first (by content hash: they never replace one the old lock needs),
+ * then a journal naming the lock this run will write, then each file (atomic),
+ * then the lock, then the journal goes and unused bases are collected. A run
+ * stopped anywhere leaves every file old or new, and the next run, reading the
+ * journal, knows which files this one already finished.
  */
 export async function generate(ctx: Context, options: GenerateOptions): Promise<void> {
-  const policy: ConflictPolicy = options.force ? 'overwrite' : (options.onConflict ?? 'merge');
+  const policy: Policy = options.force ? 'force' : (options.onConflict ?? 'merge');
+  if (options.dryRun) {
+    const plan = await buildPlan(ctx, options.config);
+    const decided = await decideAll(plan, policy, Boolean(options.restore));
+    report(ctx, plan, decided, options);
+    // The exit code the real run would have.
+    const failing = unresolved(decided, policy);
+    if (failing.length > 0) throw conflictError(failing, policy, 'dry run: nothing was written');
+    return;
+  }
+  const root = await projectRoot(ctx, options.config);
+  try {
+    await withRunLock(root, ctx.env, () => run(ctx, options, policy));
+  } catch (error) {
+    throw fsError(error, root);
+  }
+}
+
+async function projectRoot(ctx: Context, configPath: string | undefined): Promise<string> {
+  const { loadConfig } = await import('../config/load.js');
+  return (await loadConfig(ctx.cwd, configPath)).root;
+}
+
+async function run(ctx: Context, options: GenerateOptions, policy: Policy): Promise<void> {
   const plan = await buildPlan(ctx, options.config);
-  const decided = plan.entries.map((entry) => decide(entry, policy, Boolean(options.restore)));
-  const conflicts = decided.filter((entry) => entry.action === 'conflict');
-
+  const decided = await decideAll(plan, policy, Boolean(options.restore));
   report(ctx, plan, decided, options);
-  if (options.dryRun) return;
-  if (conflicts.length > 0 && policy === 'fail') {
-    throw conflictError(conflicts, 'nothing was written (--on-conflict fail)');
-  }
+  const failing = unresolved(decided, policy);
+  if (failing.length > 0 && policy === 'fail') throw conflictError(failing, policy, 'nothing was written (--on-conflict fail)');
 
-  await removeStaleTempFiles(decided);
-  // Test hook: a pause before each file, so a test can kill the process mid-run.
-  const pauseMs = Number(ctx.env.SCALEKIT_SCAFFOLD_WRITE_PAUSE_MS ?? 0);
-  for (const entry of decided) {
-    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    if (entry.backup) await writeAtomic(`${entry.target}.bak`, entry.current ?? '');
-    if (entry.movedTo) await writeAtomic(await resolveInside(plan.root, entry.movedTo), entry.current ?? '');
-    if (entry.write !== undefined) await writeAtomic(entry.target, entry.write);
-    else if (entry.action === 'delete') await rm(entry.target, { force: true });
+  const steps = new Steps(ctx.env);
+  const { root } = plan;
+  const lock: Lock = { ...plan.lock, files: Object.fromEntries(decided.flatMap((entry) => (entry.lockEntry ? [[entry.path, entry.lockEntry]] : []))) };
+  await removeStaleTempFiles(root, decided);
+
+  // 1. Bases the new lock points at, each under its own hash.
+  for (const hash of new Set(Object.values(lock.files).map((entry) => entry.hash))) {
+    const content = plan.bases.get(hash);
+    if (hash === NO_BASE || content === undefined || (await baseStored(root, hash))) continue;
+    await writeAtomic(await resolveInside(root, basePath(hash)), content, steps);
   }
-  await writeBases(plan);
-  await writeAtomic(await resolveInside(plan.root, LOCK_FILE), serializeLock(plan.lock));
+  // 2. The journal: what this run will leave, so a stop from here on is read back exactly.
+  const moved = Object.fromEntries(decided.flatMap((entry) => (entry.movedFrom && entry.write !== undefined ? [[entry.movedFrom, entry.path]] : [])));
+  const copies = decided.flatMap((entry) => [entry.backup, entry.movedTo].filter((name): name is string => name !== undefined));
+  const journal: Journal = { lock, moved, copies: [...new Set([...plan.copiesFromStoppedRun, ...copies])] };
+  await writeAtomic(await resolveInside(root, JOURNAL_FILE), `${JSON.stringify(journal, null, 2)}\n`, steps);
+  // 3. The files: a backup (never over an earlier one) before anything replaces an edited file.
+  for (const entry of decided) {
+    if (entry.backup) await writeAtomic(await resolveInside(root, entry.backup), entry.current ?? '', steps);
+    if (entry.movedTo) await writeAtomic(await resolveInside(root, entry.movedTo), entry.current ?? '', steps);
+    if (entry.write !== undefined) await writeAtomic(entry.target, entry.write, steps);
+    else if (entry.action === 'delete') await removeFile(entry.target, steps);
+  }
+  await removeEmptyFolders(root, decided);
+  // 4. The lock, then the journal goes and bases nothing points at are collected.
+  await writeAtomic(await resolveInside(root, LOCK_FILE), serializeLock(lock), steps);
+  await removeFile(await resolveInside(root, JOURNAL_FILE), steps);
+  await collectBases(root, lock);
 
   if (!options.json && !options.quiet) {
     const changed = decided.filter((entry) => entry.write !== undefined || entry.action === 'delete').length;
     ctx.stdout(changed === 0 ? 'Everything is up to date.' : `Wrote ${changed} file${changed === 1 ? '' : 's'} and ${LOCK_FILE}.`);
   }
-  if (conflicts.length > 0 && policy === 'merge') {
-    throw conflictError(conflicts, 'they were written with conflict markers (<<<<<<< yours / >>>>>>> generated)');
+  const keptConflicts = decided.filter((entry) => entry.keptConflict);
+  if (keptConflicts.length > 0 && !options.json && !options.quiet) {
+    for (const entry of keptConflicts) {
+      ctx.stderr(`warning: ${entry.path} keeps your lines where they conflict with the new output; \`check\` reports it until you resolve it.`);
+    }
   }
+  if (failing.length > 0) throw conflictError(failing, policy, 'they are listed below');
 }
+
+type Policy = ConflictPolicy | 'force';
 
 interface Decided extends PlanEntry {
   /** The content to write, if any. */
   write: string | undefined;
-  backup: boolean;
+  /** Where the user's file is copied before it is replaced (a fresh name). */
+  backup?: string;
+  /** The lock entry after this policy. */
+  lockEntry: LockEntry | undefined;
+  /** Conflicting regions left as the user's lines (--on-conflict keep). */
+  keptConflict?: boolean;
+}
+
+async function decideAll(plan: Plan, policy: Policy, restore: boolean): Promise<Decided[]> {
+  const taken = new Set<string>();
+  const decided: Decided[] = [];
+  for (const entry of plan.entries) {
+    const choice = decide(entry, policy, restore);
+    // The lock (and the journal) record what is really written: how a stopped run is read back.
+    if (choice.write !== undefined && choice.lockEntry) choice.lockEntry = { ...choice.lockEntry, file: hashContent(choice.write) };
+    if (choice.backup) choice.backup = await freeName(plan.root, choice.backup, entry.current ?? '', taken);
+    if (choice.movedTo) choice.movedTo = await freeName(plan.root, choice.movedTo, entry.current ?? '', taken);
+    decided.push(choice);
+  }
+  return decided;
+}
+
+/**
+ * A name for a copy that never replaces an earlier copy: `name`, then
+ * `name` with `.1`, `.2`, … before its last extension. A copy with exactly this
+ * content already there is reused (a re-run after a crash makes no second copy).
+ */
+async function freeName(root: string, wanted: string, content: string, taken: Set<string>): Promise<string> {
+  const ext = path.posix.extname(wanted);
+  const stem = wanted.slice(0, wanted.length - ext.length);
+  for (let n = 0; ; n++) {
+    const candidate = n === 0 ? wanted : `${stem}.${n}${ext}`;
+    if (taken.has(candidate)) continue;
+    const existing = await readOptional(await resolveInside(root, candidate));
+    if (existing === undefined || existing === content) {
+      taken.add(candidate);
+      return candidate;
+    }
+  }
 }
 
 /** Applies the conflict policy and --restore to one planned file. */
-function decide(entry: PlanEntry, policy: ConflictPolicy, restore: boolean): Decided {
-  const same = { ...entry, write: undefined, backup: false };
+function decide(entry: PlanEntry, policy: Policy, restore: boolean): Decided {
+  const gHash = entry.generated === undefined ? undefined : hashContent(entry.generated);
+  const fresh: LockEntry | undefined = gHash && entry.lockEntry ? { hash: gHash, template: entry.lockEntry.template, file: gHash } : undefined;
+  const same: Decided = { ...entry, write: undefined };
+  const replace = (why: string): Decided => ({
+    ...entry,
+    write: entry.generated,
+    lockEntry: fresh,
+    backup: `${entry.path}.bak`,
+    reason: `${entry.reason}; ${why}`,
+  });
   switch (entry.action) {
     case 'create':
     case 'update':
+      return { ...entry, write: entry.next };
     case 'merge':
-      if (policy === 'overwrite' && entry.action === 'merge') return { ...entry, write: entry.generated, backup: true };
-      return { ...entry, write: entry.next, backup: false };
-    case 'conflict':
-      if (policy === 'overwrite') return { ...entry, write: entry.generated, backup: true };
-      if (policy === 'keep') return { ...same, action: 'keep', reason: `${entry.reason}; kept yours (--on-conflict keep)` };
-      return { ...entry, write: entry.next, backup: false };
+    case 'move':
     case 'keep':
-      return policy === 'overwrite' ? { ...entry, write: entry.generated, backup: true } : same;
+      if (policy === 'force' && entry.edited) return replace('replaced (--force)');
+      return { ...entry, write: entry.action === 'keep' ? undefined : entry.next };
+    case 'conflict': {
+      if (policy === 'force' || policy === 'overwrite') return replace(`replaced (${policy === 'force' ? '--force' : '--on-conflict overwrite'})`);
+      const choice = entry.conflict!;
+      const moving = entry.movedFrom !== undefined;
+      if (choice.marked === undefined) return { ...entry, write: moving ? entry.current : undefined };
+      if (policy === 'keep') {
+        const write = moving || toLf(choice.yours) !== toLf(entry.current ?? '') ? choice.yours : undefined;
+        return {
+          ...entry,
+          write,
+          keptConflict: true,
+          lockEntry: { hash: choice.baseHash, template: entry.lockEntry!.template, file: hashText(toLf(choice.yours)), conflict: true },
+          reason: `${entry.reason}; kept your lines there, applied the rest (--on-conflict keep)`,
+        };
+      }
+      return { ...entry, write: choice.marked };
+    }
     case 'missing':
-      return restore ? { ...entry, action: 'create', reason: 'restored (--restore)', write: entry.generated, backup: false } : same;
+      return restore ? { ...entry, action: 'create', reason: 'restored (--restore)', write: entry.generated, lockEntry: fresh } : same;
     case 'orphan':
       // A framework switch: the edited file moves aside and the new one takes its path.
-      return entry.movedTo ? { ...entry, write: entry.generated, backup: false } : same;
+      return entry.movedTo ? { ...entry, write: entry.generated, reason: `${entry.reason} as ${entry.movedTo}` } : same;
     default:
       return same;
   }
+}
+
+/** Conflicts that make `generate` exit 4 under this policy. */
+function unresolved(entries: Decided[], policy: Policy): Decided[] {
+  if (policy === 'force' || policy === 'overwrite') return [];
+  return entries.filter((entry) => entry.action === 'conflict' && (policy !== 'keep' || entry.conflict?.marked === undefined));
 }
 
 function report(ctx: Context, plan: Plan, entries: Decided[], options: GenerateOptions): void {
@@ -102,51 +226,71 @@ function report(ctx: Context, plan: Plan, entries: Decided[], options: GenerateO
       action: entry.action,
       reason: entry.reason,
       bytes: Buffer.byteLength(entry.write ?? entry.current ?? ''),
+      ...(entry.movedFrom && { movedFrom: entry.movedFrom }),
       ...(entry.movedTo && { movedTo: entry.movedTo }),
-      ...(EDITED.includes(entry.action) && entry.backup && { backup: `${entry.path}.bak` }),
+      ...(entry.backup && { backup: entry.backup }),
     }));
-    ctx.stdout(JSON.stringify({ dryRun: Boolean(options.dryRun), files, warnings: plan.warnings }, null, 2));
+    const copies = plan.copiesFromStoppedRun.length > 0 ? { copiesFromStoppedRun: plan.copiesFromStoppedRun } : {};
+    ctx.stdout(JSON.stringify({ dryRun: Boolean(options.dryRun), files, ...copies, warnings: plan.warnings }, null, 2));
     return;
+  }
+  if (plan.copiesFromStoppedRun.length > 0) {
+    ctx.stderr(`note: a generate that was stopped copied your files to ${plan.copiesFromStoppedRun.join(', ')}`);
   }
   if (options.quiet && !options.dryRun) return;
   for (const warning of plan.warnings) ctx.stderr(`warning: ${warning}`);
   const prefix = options.dryRun ? '[dry-run] ' : '';
   for (const entry of entries) {
-    const note = entry.action === 'unchanged' ? '' : `  (${entry.reason}${entry.backup ? `; backup in ${path.basename(entry.path)}.bak` : ''})`;
+    const note = entry.action === 'unchanged' ? '' : `  (${entry.reason}${entry.backup ? `; your file backed up to ${entry.backup}` : ''})`;
     ctx.stdout(`${prefix}${entry.action.padEnd(9)} ${entry.path}${note}`);
   }
   if (options.diff) {
     for (const entry of entries) {
       const after = entry.action === 'delete' ? '' : (entry.write ?? entry.current ?? '');
-      const text = unifiedDiff(entry.path, entry.current ?? '', after);
+      const text = unifiedDiff(entry.path, entry.movedFrom ? '' : (entry.current ?? ''), after);
       if (text) ctx.stdout(text);
     }
   }
 }
 
-// Temp files of a run killed mid-write (see writeAtomic): never a user's file.
-const TEMP_FILE_RE = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
-
-async function removeStaleTempFiles(entries: PlanEntry[]): Promise<void> {
-  for (const dir of new Set(entries.map((entry) => path.dirname(entry.target)))) {
+/** Temp files of a run stopped mid-write: with the run lock held, none belongs to a live run. */
+async function removeStaleTempFiles(root: string, entries: PlanEntry[]): Promise<void> {
+  const dirs = new Set([root, path.join(root, STATE_DIR), path.join(root, BASE_DIR)]);
+  for (const entry of entries) {
+    dirs.add(path.dirname(entry.target));
+    if (entry.movedFrom) dirs.add(path.dirname(path.join(root, entry.movedFrom)));
+  }
+  for (const dir of dirs) {
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const name of names) if (TEMP_FILE_RE.test(name)) await rm(path.join(dir, name), { force: true });
   }
 }
 
-/** Copies of what was generated, the base for the next three-way merge. */
-async function writeBases(plan: Plan): Promise<void> {
-  for (const entry of plan.entries) {
-    const target = await resolveInside(plan.root, basePath(entry.path));
-    if (entry.generated === undefined) await rm(target, { force: true });
-    else await writeAtomic(target, entry.generated);
+/** Folders a move or a delete emptied (an old outDir) go too; never the project root, never a folder with anything left. */
+async function removeEmptyFolders(projectRoot: string, entries: PlanEntry[]): Promise<void> {
+  const root = await realpath(projectRoot);
+  for (const entry of entries) {
+    if (entry.action !== 'delete') continue;
+    for (let dir = path.dirname(entry.target); dir.startsWith(`${root}${path.sep}`); dir = path.dirname(dir)) {
+      if ((await readdir(dir).catch(() => ['?'])).length > 0) break;
+      await rmdir(dir).catch(() => {});
+    }
   }
 }
 
-function conflictError(conflicts: PlanEntry[], what: string): CliError {
+/** Removes bases the lock no longer points at (and bases stored by path, the old layout). */
+async function collectBases(root: string, lock: Lock): Promise<void> {
+  const wanted = new Set(Object.values(lock.files).map((entry) => `${entry.hash}.base`));
+  const dir = path.join(root, BASE_DIR);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) if (!wanted.has(name)) await rm(path.join(dir, name), { recursive: true, force: true });
+}
+
+function conflictError(conflicts: PlanEntry[], policy: Policy, what: string): CliError {
+  const marked = conflicts.some((entry) => entry.conflict?.marked !== undefined) && policy === 'merge';
   return new CliError(`${conflicts.length} file${conflicts.length === 1 ? '' : 's'} could not be merged cleanly; ${what}.`, {
     exitCode: ExitCode.conflict,
     details: conflicts.map((entry) => `${entry.path}: ${entry.reason}`),
-    suggestion: 'Resolve them, or re-run with --on-conflict keep|overwrite (overwrite backs up your file to .bak).',
+    suggestion: `${marked ? 'Markers: <<<<<<< yours / ======= / >>>>>>> generated. ' : ''}Resolve them and run generate again, or re-run with --on-conflict keep (keeps your lines, check keeps reporting) or overwrite (backs your file up first).`,
   });
 }

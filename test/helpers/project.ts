@@ -35,12 +35,12 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with a captured context. */
-export async function runCli(args: string[], cwd: string): Promise<CliRun> {
+export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const ctx: Context = {
     cwd,
-    env: {},
+    env,
     stdout: (text) => (stdout += text.endsWith('\n') ? text : `${text}\n`),
     stderr: (text) => (stderr += text.endsWith('\n') ? text : `${text}\n`),
     interactive: false,

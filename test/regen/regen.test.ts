@@ -83,8 +83,9 @@ describe('regenerating after a policy change', () => {
 
     const tree = await readTree(dir);
     // The merge base is the new output, kept where no compiler or linter looks.
-    expect(tree[`.scalekit-session/base/${S}/policy.ts.base`]).toContain('export const SAME_SITE = "Strict";');
-    expect(Object.keys(tree).filter((file) => file.startsWith('.scalekit-session/') && !file.endsWith('.base'))).toEqual([]);
+    const lock = JSON.parse(tree['scalekit-session.lock.json'] ?? '') as { files: Record<string, { hash: string }> };
+    expect(tree[`.scalekit-session/base/${lock.files[`${S}/policy.ts`]?.hash}.base`]).toContain('export const SAME_SITE = "Strict";');
+    expect(Object.keys(tree).filter((file) => file.startsWith('.scalekit-session/') && !/^\.scalekit-session\/base\/sha256-[\w-]+\.base$/.test(file))).toEqual([]);
     const again = await runBin(['generate', '--json'], dir);
     expect(again.code).toBe(0);
     // Nothing to write: the merged files are the user's ("keep"), the rest already current.
@@ -115,12 +116,14 @@ describe('regenerating after a policy change', () => {
       if (file === `${S}/policy.ts` || file === 'scalekit-session.config.json' || file.startsWith('.scalekit-session/') || file === 'scalekit-session.lock.json') continue;
       expect(after[file], file).toBe(content);
     }
-    // The markers are the user's to resolve: the next run keeps them, check reports them.
+    // The markers are the user's to resolve: the next run never merges into them (exit 4), check reports them.
     const again = await runCli(['generate', '--json'], dir);
-    expect(actions(again)[`${S}/policy.ts`]).toBe('keep');
+    expect(again.code).toBe(4);
+    expect(actions(again)[`${S}/policy.ts`]).toBe('conflict');
+    expect(await read(dir, `${S}/policy.ts`)).toBe(policy);
     const checked = await runCli(['check'], dir);
     expect(checked.code).toBe(3);
-    expect(checked.stderr).toContain(`${S}/policy.ts: holds unresolved conflict markers`);
+    expect(checked.stderr).toContain(`${S}/policy.ts: would conflict: holds unresolved conflict markers`);
   });
 
   it('--on-conflict fail writes nothing; keep keeps yours; --force overwrites after a backup', async () => {
