@@ -52,14 +52,16 @@ export async function check(ctx: Context, options: CheckOptions): Promise<void> 
 /** `diff`: the unified diff of what `generate` would write; exit 3 when there is one. */
 export async function diff(ctx: Context, options: CheckOptions): Promise<void> {
   const plan = await buildPlan(ctx, options.config);
-  let changed = 0;
+  const files: { path: string; action: Action; diff: string }[] = [];
   for (const entry of plan.entries) {
     const after = entry.action === 'delete' ? '' : entry.action === 'missing' ? '' : (entry.next ?? entry.current ?? '');
     const text = unifiedDiff(entry.path, entry.current ?? '', after);
     if (!text) continue;
-    changed++;
-    ctx.stdout(text);
+    files.push({ path: entry.path, action: entry.action, diff: text });
+    if (!options.json) ctx.stdout(text);
   }
+  if (options.json) ctx.stdout(JSON.stringify({ changed: files.length, files }, null, 2));
+  const changed = files.length;
   if (changed > 0) {
     throw new CliError(`${changed} file${changed === 1 ? '' : 's'} would change.`, { exitCode: ExitCode.drift });
   }
