@@ -1,6 +1,5 @@
 import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
-import { unifiedDiff } from '../regen/diff.js';
 import { hasConflictMarkers } from '../regen/merge.js';
 import { type Action, buildPlan, type Plan } from '../regen/plan.js';
 import { LOCK_FILE } from '../regen/store.js';
@@ -52,6 +51,7 @@ export async function check(ctx: Context, options: CheckOptions): Promise<void> 
 /** `diff`: the unified diff of what `generate` would write; exit 3 when there is one. */
 export async function diff(ctx: Context, options: CheckOptions): Promise<void> {
   const plan = await buildPlan(ctx, options.config);
+  const { unifiedDiff } = await import('../regen/diff.js');
   const files: { path: string; action: Action; diff: string }[] = [];
   for (const entry of plan.entries) {
     const after = entry.action === 'delete' ? '' : entry.action === 'missing' ? '' : (entry.next ?? entry.current ?? '');
