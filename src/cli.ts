@@ -43,6 +43,8 @@ interface CommandSpec {
    * the emulator's variables); otherwise `--quiet` silences stdout entirely.
    */
   answersOnStdout?: boolean;
+  /** The command's output is a walkthrough for people; `--json` is refused rather than ignored. */
+  noJson?: boolean;
   run: (invocation: Invocation) => Promise<void>;
 }
 
@@ -133,11 +135,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'doctor',
     summary: "Check the config, generated files, environment and Scalekit connection: why doesn't my app sign in?",
-    options: [{ name: 'env-file', type: 'string', valueName: 'FILE', describe: 'Read variables from FILE too (default: .env when present)' }],
+    // Not `--env-file`: Node 20 reads that flag even after the script name, and would load the file itself.
+    options: [{ name: 'dotenv', type: 'string', valueName: 'FILE', describe: 'Read variables from FILE too (default: .env when present)' }],
     answersOnStdout: true,
     run: async ({ args, project, json, quiet }) => {
       const { doctor } = await import('./commands/doctor.js');
-      await doctor(project, { config: str(args.config), envFile: str(args.envFile), json, quiet });
+      await doctor(project, { config: str(args.config), envFile: str(args.dotenv), json, quiet });
     },
   },
   {
@@ -179,6 +182,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'framework', type: 'string', choices: FRAMEWORKS, defaultValue: 'express', describe: 'The framework of the throwaway app' },
       { name: 'keep', type: 'boolean', describe: 'Keep the throwaway project' },
     ],
+    noJson: true,
     run: async ({ args, project }) => {
       const { demo } = await import('./demo/demo.js');
       await demo(project, { framework: (str(args.framework) ?? 'express') as 'express', keep: args.keep === true });
@@ -223,6 +227,7 @@ export async function runCli(argv: readonly string[], ctx: Context): Promise<voi
   }
 
   const json = values.json === true;
+  if (json && command.noJson) throw new UsageError(`${command.name} has no JSON output.`, helpHint(command.name));
   const quiet = values.quiet === true;
   const silence = () => {};
   const commandCtx: Context = {

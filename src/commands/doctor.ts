@@ -76,7 +76,7 @@ export async function doctor(ctx: Context, options: DoctorOptions): Promise<void
     return undefined;
   };
   const setHint = envFile ? `set it in ${envFile.name} or the environment` : 'set it in the environment (or a .env file)';
-  if (envFile?.error) add({ name: envFile.name, status: 'fail', message: envFile.error, fix: 'Make the file readable or pass --env-file' });
+  if (envFile?.error) add({ name: envFile.name, status: 'fail', message: envFile.error, fix: 'Make the file readable, or name another with --dotenv FILE' });
 
   const { envUrlVar, clientIdVar, clientSecretVar, appUrlVar, timeoutMs } = config.scalekit;
   const variable = (name: string, describe: (value: string) => { problem?: string; shown: string }, fix: string): string | undefined => {

@@ -57,8 +57,8 @@ async function doctor(env: Record<string, string>, args: string[] = [], cwd = di
   const run = await runBin(['doctor', ...args], cwd, { ...healthy, ...env });
   return run;
 }
-async function doctorJson(env: Record<string, string>, cwd = dir): Promise<{ code: number; report: Report; failed: Record<string, string> }> {
-  const run = await doctor(env, ['--json'], cwd);
+async function doctorJson(env: Record<string, string>, cwd = dir, args: string[] = []): Promise<{ code: number; report: Report; failed: Record<string, string> }> {
+  const run = await doctor(env, ['--json', ...args], cwd);
   const report = JSON.parse(run.stdout) as Report;
   const failed = Object.fromEntries(report.checks.filter((check) => check.status === 'fail').map((check) => [check.name, check.message]));
   return { code: run.code, report, failed };
@@ -150,6 +150,22 @@ describe('doctor', () => {
       expect(report.checks.find((check) => check.name === 'scalekit credentials')?.status).toBe('pass');
       // The files were never generated here: check's answer says so.
       expect(report.checks.find((check) => check.name === 'generated files')?.status).toBe('fail');
+    } finally {
+      await removeProject(envDir);
+    }
+  });
+
+  it('--dotenv FILE reads that file; a missing one is a failed check, not a crash', async () => {
+    const envDir = await tempProject();
+    try {
+      await writeConfig(envDir, { framework: 'express', scalekit: { timeoutMs: 1500 } });
+      await writeFile(path.join(envDir, 'staging.env'), `APP_URL=https://staging.example\n`);
+      const { report } = await doctorJson({ APP_URL: '' }, envDir, ['--dotenv', 'staging.env']);
+      expect(report.envFile).toBe('staging.env');
+      expect(report.checks.find((check) => check.name === 'APP_URL')?.message).toBe('https://staging.example (from staging.env)');
+      const missing = await doctorJson({}, envDir, ['--dotenv', 'nope.env']);
+      expect(missing.code).toBe(1);
+      expect(missing.failed['nope.env']).toContain('cannot read it');
     } finally {
       await removeProject(envDir);
     }

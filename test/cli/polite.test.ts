@@ -169,7 +169,7 @@ describe('usage errors: exit 2 with one line and a hint', () => {
     expect(runs[0]?.stdout).toContain('Commands:');
     expect(runs[1]?.stdout).toBe(runs[0]?.stdout);
     expect(runs[2]?.stdout).toContain('--on-conflict');
-    expect(runs[3]?.stdout).toContain('--env-file');
+    expect(runs[3]?.stdout).toContain('--dotenv');
     for (const run of runs.slice(4)) expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
