@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -218,6 +219,21 @@ describe('errors a user can cause print one line, no stack', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: /);
     expectPolite(run);
+  });
+
+  it('emulator on a port in use: exit 1, the system message and what to do', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const run = await runBin(['emulator', '--port', String(port)], await project(), PLAIN);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('EADDRINUSE');
+      expect(run.stderr).toContain('Pick another port');
+      expectPolite(run);
+    } finally {
+      server.close();
+    }
   });
 
   it('--config naming a folder: exit 1', async () => {
