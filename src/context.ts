@@ -31,7 +31,7 @@ export type Prompt = (question: string, choices: readonly string[], defaultChoic
  * rejects with `InterruptedError` (exit 130); the caller has written nothing
  * yet, because `init` asks everything before it writes.
  */
-function terminalPrompt(): Prompt {
+function terminalPrompt(signal: AbortSignal): Prompt {
   let readline: Interface | undefined;
   const lines: string[] = [];
   let ended = false;
@@ -58,6 +58,8 @@ function terminalPrompt(): Prompt {
     };
     rl.on('SIGINT', stop); // Ctrl-C: the terminal is raw, so it arrives here, not as a process signal.
     rl.on('close', stop); // Ctrl-D on an empty line, or stdin ended.
+    signal.addEventListener('abort', stop, { once: true }); // SIGINT from outside the terminal (kill -INT).
+    rl.once('close', () => signal.removeEventListener('abort', stop));
     readline = rl;
     return rl;
   };
@@ -116,6 +118,6 @@ export function processContext(signal: AbortSignal): Context {
     stderr: streamWriter(process.stderr, process.env),
     interactive: Boolean(process.stdin.isTTY),
     signal,
-    ...(process.stdin.isTTY && { prompt: terminalPrompt() }),
+    ...(process.stdin.isTTY && { prompt: terminalPrompt(signal) }),
   };
 }
