@@ -221,6 +221,21 @@ describe('errors a user can cause print one line, no stack', () => {
     expectPolite(run);
   });
 
+  it.each([
+    ['unparseable', '.prettierrc', '{bad'],
+    ['an invalid option', '.prettierrc', '{"tabWidth": "x"}'],
+    ['a missing plugin', 'prettier.config.cjs', 'module.exports = { plugins: ["missing-plugin"] };'],
+  ])("the project's Prettier config is %s: exit 1 naming it, nothing written", async (_what, name, content) => {
+    const dir = await project({ [name]: content });
+    await writeConfig(dir, { framework: 'express' });
+    const before = await readTree(dir);
+    const run = await runBin(['generate'], dir, PLAIN);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: Your Prettier config .* cannot be used: /);
+    expectPolite(run);
+    expect(await readTree(dir)).toEqual(before);
+  });
+
   it('emulator on a port in use: exit 1, the system message and what to do', async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
