@@ -161,7 +161,9 @@ async function filesCheck(ctx: Context, configPath: string | undefined): Promise
   try {
     await check({ ...ctx, stdout: (text) => (output += text), stderr: () => {} }, { config: configPath, json: true });
   } catch (error) {
-    if (!(error instanceof CliError) || output === '') throw error;
+    if (!(error instanceof CliError)) throw error;
+    // Check could not answer (an unreadable lock, a file in the way): that is the finding.
+    if (output === '') return { name: 'generated files', status: 'fail', message: [error.message, ...error.details].join(' '), fix: error.suggestion ?? 'See the message' };
   }
   const result = JSON.parse(output) as { inSync: boolean; findings: { path: string; reason: string }[] };
   if (result.inSync) return { name: 'generated files', status: 'pass', message: 'in sync with the config and the lock' };

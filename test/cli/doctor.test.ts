@@ -196,6 +196,18 @@ describe('doctor', () => {
     expect(run.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^✗ APP_URL: not set\. Fix: /)]);
   });
 
+  it('a lock file check cannot read is a failed check, and the rest still runs', async () => {
+    const lockDir = await tempProject({ 'scalekit-session.lock.json': 'not json' });
+    try {
+      await writeConfig(lockDir, { framework: 'express', scalekit: { timeoutMs: 1500 } });
+      const { failed, report } = await doctorJson({}, lockDir);
+      expect(failed['generated files']).toContain('not a lock file this tool wrote');
+      expect(report.checks.find((check) => check.name === 'scalekit credentials')?.status).toBe('pass');
+    } finally {
+      await removeProject(lockDir);
+    }
+  });
+
   it('an invalid config is one failed check; the environment is still checked', async () => {
     const badDir = await tempProject();
     try {
