@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+import { benchCliStartup } from './cli-startup.js';
 import { benchGenerator } from './generator.js';
 import { cleanupAll } from './lib/cleanup.js';
 import { describeMachine } from './lib/machine.js';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   overhead: benchOverhead,
   'refresh-storm': benchRefreshStorm,
   generator: benchGenerator,
+  'cli-startup': benchCliStartup,
 };
 
 /** Far above a normal run (about 1–2 minutes); only a hung benchmark gets here. */

@@ -5,6 +5,8 @@ export const ExitCode = {
   usage: 2,
   drift: 3,
   conflict: 4,
+  /** Ctrl-C or Ctrl-D where an answer was needed: 128 + SIGINT, as shells report it. */
+  interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -39,5 +41,13 @@ export class UsageError extends CliError {
   constructor(message: string, suggestion?: string) {
     super(message, { exitCode: ExitCode.usage, suggestion });
     this.name = 'UsageError';
+  }
+}
+
+/** The user stopped the command (Ctrl-C, or Ctrl-D at a prompt); nothing more is done. */
+export class InterruptedError extends CliError {
+  constructor(message = 'Interrupted.') {
+    super(message, { exitCode: ExitCode.interrupted });
+    this.name = 'InterruptedError';
   }
 }

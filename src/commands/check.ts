@@ -92,18 +92,26 @@ export async function check(ctx: Context, options: CheckOptions): Promise<void> 
 
 /** `diff`: the unified diff of what `generate` would write; exits 3 exactly when `check` would. */
 export async function diff(ctx: Context, options: CheckOptions): Promise<void> {
-  if (ctx.env.SCALEKIT_SCAFFOLD_CHECK !== 'plan' && (await inSyncByHashes(ctx, options.config))) return;
-  const { unifiedDiff } = await import('../regen/diff.js');
-  const { plan, found } = await planFindings(ctx, options);
-  for (const entry of plan.entries) {
-    const after = entry.action === 'delete' || entry.action === 'missing' ? '' : (entry.next ?? entry.current ?? '');
-    const text = unifiedDiff(entry.path, entry.movedFrom ? '' : (entry.current ?? ''), after);
-    if (text) ctx.stdout(text);
+  const fast = ctx.env.SCALEKIT_SCAFFOLD_CHECK !== 'plan' && (await inSyncByHashes(ctx, options.config));
+  const files: { path: string; action: Action; diff: string }[] = [];
+  let found: Finding[] = [];
+  if (!fast) {
+    const { unifiedDiff } = await import('../regen/diff.js');
+    const planned = await planFindings(ctx, options);
+    found = planned.found;
+    for (const entry of planned.plan.entries) {
+      const after = entry.action === 'delete' || entry.action === 'missing' ? '' : (entry.next ?? entry.current ?? '');
+      const text = unifiedDiff(entry.path, entry.movedFrom ? '' : (entry.current ?? ''), after);
+      if (!text) continue;
+      files.push({ path: entry.path, action: entry.action, diff: text });
+      if (!options.json) ctx.stdout(text);
+    }
   }
+  if (options.json) ctx.stdout(JSON.stringify({ changed: files.length, files, findings: found }, null, 2));
   if (found.length > 0) {
     throw new CliError(`${found.length} difference${found.length === 1 ? '' : 's'} from what the config generates.`, {
       exitCode: ExitCode.drift,
-      details: found.map((finding) => `${finding.path}: ${finding.reason}`),
+      details: options.json ? [] : found.map((finding) => `${finding.path}: ${finding.reason}`),
     });
   }
 }

@@ -8,6 +8,10 @@ export interface EmulatorCommandOptions {
   stdout: (line: string) => void;
   /** Aborting stops the emulator; the CLI wires SIGINT to it. */
   signal?: AbortSignal;
+  /** One JSON line with the variables instead of `export` lines. */
+  json?: boolean;
+  /** The `export` lines only, without the comment. */
+  quiet?: boolean;
 }
 
 /** Shell-safe single quoting, so the printed lines can be pasted or `eval`ed as they are. */
@@ -28,10 +32,16 @@ export async function runEmulatorCommand(options: EmulatorCommandOptions): Promi
     ...(options.clientSecret !== undefined && { clientSecret: options.clientSecret }),
   });
   try {
-    stdout(`export SCALEKIT_ENVIRONMENT_URL=${shellQuote(emulator.url)}`);
-    stdout(`export SCALEKIT_CLIENT_ID=${shellQuote(emulator.clientId)}`);
-    stdout(`export SCALEKIT_CLIENT_SECRET=${shellQuote(emulator.clientSecret)}`);
-    stdout(`# Scalekit emulator running at ${emulator.url}: set these in your app's environment; Ctrl+C stops it.`);
+    const variables = {
+      SCALEKIT_ENVIRONMENT_URL: emulator.url,
+      SCALEKIT_CLIENT_ID: emulator.clientId,
+      SCALEKIT_CLIENT_SECRET: emulator.clientSecret,
+    };
+    if (options.json) stdout(JSON.stringify(variables));
+    else {
+      for (const [name, value] of Object.entries(variables)) stdout(`export ${name}=${shellQuote(value)}`);
+      if (!options.quiet) stdout(`# Scalekit emulator running at ${emulator.url}: set these in your app's environment; Ctrl+C stops it.`);
+    }
     await new Promise<void>((resolve) => {
       if (!signal) return; // No signal: run until the process ends.
       if (signal.aborted) resolve();

@@ -5,7 +5,7 @@ import { resolvePolicy } from '../config/policy.js';
 import type { Config } from '../config/schema.js';
 import { CliError } from '../errors.js';
 import { packageRoot, toolName, toolVersion } from '../version.js';
-import { compile, type Template } from './engine.js';
+import type { Template } from './engine.js';
 import { formatLikeProject } from './format.js';
 import { SUPPORTED_FRAMEWORKS, templatesFor } from './manifest.js';
 import { renderModel } from './model.js';
@@ -47,6 +47,8 @@ const compiled = new Map<string, Template>();
 async function loadTemplate(name: string): Promise<Template> {
   let render = compiled.get(name);
   if (!render) {
+    // Handlebars loads with the first template, not with every command that imports the planner.
+    const { compile } = await import('./engine.js');
     render = compile(await readFile(new URL(`templates/${name}`, packageRoot), 'utf8'), name);
     compiled.set(name, render);
   }
