@@ -182,7 +182,12 @@ export async function buildPlan(ctx: Context, configPath: string | undefined): P
   for (const file of rendering.files) {
     if (known[file.path]) continue;
     const source = Object.entries(known).find(
-      ([old, entry]) => !generatedPaths.has(old) && entry.template === file.template && ![...movedFrom.values()].includes(old),
+      // Same template and same file name in another folder: an outDir change (a language switch is not a move).
+      ([old, entry]) =>
+        !generatedPaths.has(old) &&
+        entry.template === file.template &&
+        path.posix.basename(old) === path.posix.basename(file.path) &&
+        ![...movedFrom.values()].includes(old),
     );
     if (source && (await readOptional(await resolveInside(root, source[0]))) !== undefined) {
       if ((await readOptional(await resolveInside(root, file.path))) === undefined) movedFrom.set(file.path, source[0]);

@@ -20,8 +20,8 @@ import { type CliRun, runCli, writeConfig } from '../helpers/project.js';
 import { allFiles, cleanup, emptyProject, LOCK, planOf, read, readTree, scaffold, typecheck } from './helpers.js';
 
 const SEED = Number(process.env.REGEN_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const CASES = Number(process.env.REGEN_CASES ?? 60);
-const TYPECHECKS = 2;
+const CASES = Number(process.env.REGEN_CASES ?? 100);
+const TYPECHECKS = 1;
 
 /** mulberry32: small, seedable, good enough to pick cases. */
 function rng(seed: number) {
@@ -74,10 +74,12 @@ interface Case {
 const SAFE_BEFORE = /^\s*(export |import |const |let |function |async function |\/\/|\/\*\*|return |if \()/;
 
 /** Applies one random edit; returns the user lines it introduced. */
-async function randomEdit(r: Rng, dir: string, file: string, id: string, describe: string[]): Promise<{ lines: UserLine[]; crlf?: boolean; risky?: boolean }> {
+async function randomEdit(r: Rng, dir: string, file: string, id: string, describe: string[]): Promise<{ lines: UserLine[]; risky?: boolean }> {
   const full = path.join(dir, file);
   const text = await read(dir, file);
   const lines = text.split('\n');
+  // A person editing a CRLF file writes CRLF lines.
+  const cr = text.includes('\r\n') ? '\r' : '';
   const stringLines = lines.map((line, i) => (/"[^"\n]+"/.test(line) && !/\b(import|from)\b/.test(line) ? i : -1)).filter((i) => i >= 0);
   let kind = r.pick(['insert', 'insert', 'append', 'delete', 'same-line', 'reformat', 'crlf'] as const);
   if (kind === 'same-line' && stringLines.length === 0) kind = 'append';
@@ -88,13 +90,13 @@ async function randomEdit(r: Rng, dir: string, file: string, id: string, describ
       const at = r.pick(spots);
       const indent = /^\s*/.exec(lines[at]!)![0];
       const token = `user note ${id}`;
-      lines.splice(at, 0, `${indent}// ${token}`);
+      lines.splice(at, 0, `${indent}// ${token}${cr}`);
       await writeFile(full, lines.join('\n'));
       return { lines: [{ token, file }] };
     }
     case 'append': {
       const token = `user_${id.replace(/\W/g, '_')}`;
-      await writeFile(full, `${text}${text.endsWith('\n') ? '' : '\n'}export const ${token} = ${r.int(1000)};\n`);
+      await writeFile(full, `${text}${text.endsWith('\n') ? '' : `${cr}\n`}export const ${token} = ${r.int(1000)};${cr}\n`);
       return { lines: [{ token, file }] };
     }
     case 'delete': {
@@ -118,7 +120,7 @@ async function randomEdit(r: Rng, dir: string, file: string, id: string, describ
     }
     case 'crlf':
       await writeFile(full, text.replace(/\r?\n/g, '\r\n'));
-      return { lines: [], crlf: true };
+      return { lines: [] };
   }
 }
 
@@ -152,14 +154,18 @@ describe('randomized regeneration', () => {
         const lock = JSON.parse(await read(dir, LOCK)) as { files: Record<string, unknown> };
         const generated = Object.keys(lock.files);
         const userLines: UserLine[] = [];
-        const crlfFiles = new Set<string>();
         let risky = false;
         for (let e = 0, count = 1 + r.int(3); e < count; e++) {
           const file = r.pick(generated);
           const result = await randomEdit(r, dir, file, `${n}-${e}`, c.edits);
           userLines.push(...result.lines);
-          if (result.crlf) crlfFiles.add(path.posix.basename(file));
           risky ||= Boolean(result.risky);
+        }
+        // Files that are CRLF throughout after the edits must stay so.
+        const crlfFiles = new Set<string>();
+        for (const file of generated) {
+          const text = await read(dir, file);
+          if (text.includes('\r\n') && !/(^|[^\r])\n/.test(text)) crlfFiles.add(path.posix.basename(file));
         }
         const config = structuredClone(STARTS[c.start]!) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         for (let k = 0, count = r.int(3); k < count; k++) {
