@@ -68,7 +68,8 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
             describe: 'When your edits and the new output collide',
           })
           .option('force', { type: 'boolean', default: false, describe: 'Same as --on-conflict overwrite: edited files are backed up to .bak, then replaced' })
-          .option('restore', { type: 'boolean', default: false, describe: 'Re-create generated files you deleted' }),
+          .option('restore', { type: 'boolean', default: false, describe: 'Re-create generated files you deleted' })
+          .option('install', { type: 'boolean', default: true, describe: 'Install packages a framework switch needs (--no-install prints the command)' }),
       (args) =>
         generate(withCwd(args), {
           config: args.config,
@@ -79,6 +80,7 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
           restore: args.restore,
           json: args.json,
           quiet: args.quiet,
+          install: args.install,
         }),
     )
     .command(

@@ -4,7 +4,6 @@ import { unifiedDiff } from '../regen/diff.js';
 import { hasConflictMarkers } from '../regen/merge.js';
 import { type Action, buildPlan, type Plan } from '../regen/plan.js';
 import { LOCK_FILE } from '../regen/store.js';
-import { toolVersion } from '../version.js';
 
 /** Actions that mean "generate would change the tree". */
 const DRIFT: readonly Action[] = ['create', 'update', 'merge', 'conflict', 'delete', 'missing'];
@@ -19,7 +18,7 @@ export function findings(plan: Plan): Finding[] {
   const found: Finding[] = [];
   if (!plan.previous) found.push({ path: LOCK_FILE, reason: 'missing: generate has not run here' });
   else if (plan.configChanged) found.push({ path: LOCK_FILE, reason: 'the config changed since the last generate' });
-  else if (plan.previous.version !== toolVersion) found.push({ path: LOCK_FILE, reason: `written by v${plan.previous.version}, this is v${toolVersion}` });
+  // A different tool version alone is not drift: only output that would change is (each file below).
   for (const entry of plan.entries) {
     if (DRIFT.includes(entry.action)) found.push({ path: entry.path, reason: `would ${entry.action}: ${entry.reason}` });
     else if (entry.current !== undefined && hasConflictMarkers(entry.current)) {

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { resolveInside } from '../fs/paths.js';
 import { writeAtomic } from '../fs/write.js';
+import { afterGenerate, guardOutDir } from '../project/next-steps.js';
 import { unifiedDiff } from '../regen/diff.js';
 import { type Action, buildPlan, type Plan, type PlanEntry } from '../regen/plan.js';
 import { basePath, LOCK_FILE, serializeLock } from '../regen/store.js';
@@ -20,6 +21,8 @@ export interface GenerateOptions {
   restore?: boolean;
   json?: boolean;
   quiet?: boolean;
+  /** Install what a framework switch newly needs (default); false prints the command instead. */
+  install?: boolean;
 }
 
 /** Edited files a policy would overwrite: each gets a `.bak` first. */
@@ -33,6 +36,7 @@ const EDITED: readonly Action[] = ['merge', 'conflict', 'keep'];
 export async function generate(ctx: Context, options: GenerateOptions): Promise<void> {
   const policy: ConflictPolicy = options.force ? 'overwrite' : (options.onConflict ?? 'merge');
   const plan = await buildPlan(ctx, options.config);
+  await guardOutDir(ctx, options.config, plan, policy);
   const decided = plan.entries.map((entry) => decide(entry, policy, Boolean(options.restore)));
   const conflicts = decided.filter((entry) => entry.action === 'conflict');
 
@@ -62,6 +66,7 @@ export async function generate(ctx: Context, options: GenerateOptions): Promise<
   if (conflicts.length > 0 && policy === 'merge') {
     throw conflictError(conflicts, 'they were written with conflict markers (<<<<<<< yours / >>>>>>> generated)');
   }
+  await afterGenerate(ctx, options.config, plan, { install: options.install !== false, json: options.json, quiet: options.quiet });
 }
 
 interface Decided extends PlanEntry {
