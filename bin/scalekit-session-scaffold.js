@@ -1,7 +1,21 @@
 #!/usr/bin/env node
-import { processContext } from '../dist/context.js';
-import { main } from '../dist/main.js';
-
-const controller = new AbortController();
-process.once('SIGINT', () => controller.abort());
-process.exitCode = await main(process.argv.slice(2), processContext(controller.signal));
+// Written in syntax any Node parses, with no static import: an older Node than
+// "engines" allows gets one line saying so instead of a SyntaxError from dist/.
+var MINIMUM = [20, 19]; // "engines" in package.json (a test keeps them equal)
+var running = process.versions.node.split('.').map(Number);
+if (running[0] < MINIMUM[0] || (running[0] === MINIMUM[0] && running[1] < MINIMUM[1])) {
+  process.stderr.write(
+    'scalekit-session-scaffold needs Node.js ' + MINIMUM.join('.') + ' or newer; this is ' + process.versions.node + '. Install a current LTS (https://nodejs.org) and run it again.\n',
+  );
+  process.exitCode = 1;
+} else {
+  Promise.all([import('../dist/context.js'), import('../dist/main.js')]).then(function (modules) {
+    var controller = new AbortController();
+    process.once('SIGINT', function () {
+      controller.abort();
+    });
+    return modules[1].main(process.argv.slice(2), modules[0].processContext(controller.signal)).then(function (code) {
+      process.exitCode = code;
+    });
+  });
+}

@@ -108,9 +108,12 @@ export function buildCli(argv: string[], ctx: Context): Argv<CommonArgs> {
         y
           .option('port', { type: 'number', describe: 'Loopback port (default: a free one)' })
           .option('client-id', { type: 'string' })
-          .option('client-secret', { type: 'string' }),
+          .option('client-secret', { type: 'string' })
+          .option('app-url', { type: 'string', describe: "Your app's origin, printed as APP_URL (default: http://localhost:3000)" }),
       (args) =>
         runEmulatorCommand({
+          ...(args.appUrl !== undefined && { appUrl: args.appUrl }),
+          cwd: withCwd(args).cwd,
           ...(args.port !== undefined && { port: args.port }),
           ...(args.clientId !== undefined && { clientId: args.clientId }),
           ...(args.clientSecret !== undefined && { clientSecret: args.clientSecret }),
