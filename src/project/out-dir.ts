@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-import { CliError, UsageError } from '../errors.js';
+import { CliError } from '../errors.js';
 import { readLock } from '../regen/store.js';
 import { toolName } from '../version.js';
 
@@ -13,9 +13,8 @@ import { toolName } from '../version.js';
 export function normalizeOutDir(value: string, cwd: string, root: string): string {
   const absolute = path.resolve(cwd, value.replace(/\\/g, '/'));
   const relative = path.relative(root, absolute).split(path.sep).join('/');
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
-    throw new UsageError(`--out-dir ${value} is not a folder inside the project (${root}).`, 'Pass a subfolder such as src/session.');
-  }
+  // Outside the project (or the root itself): left as typed, for the config validation to reject with its usual message.
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return value;
   return relative;
 }
 
