@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 import vm from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { validateConfig } from '../../src/config/load.js';
+import { nextSteps } from '../../src/project/next-steps.js';
 import { binPath, removeProject, repoRoot, runCli, tempProject, writeConfig } from '../helpers/project.js';
 
 const run = promisify(execFile);
@@ -62,6 +64,12 @@ describe('the project root and outDir', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^ {2}outDir: /m);
     await expect(readFile(path.join(dir, 'scalekit-session.config.json'))).rejects.toThrow();
+  });
+
+  it('an outDir holding only a .gitkeep is not refused', async () => {
+    const dir = await app({ 'src/session/.gitkeep': '' });
+    expect((await runCli(['init', '--yes', '--no-install'], dir)).code).toBe(0);
+    expect((await runCli(['generate', '--quiet'], dir)).code).toBe(0);
   });
 
   it('--framework koa in an Express project warns, naming what was detected', async () => {
@@ -157,5 +165,26 @@ describe('the bin on an old Node', () => {
     const engines = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
     const minimum = /var MINIMUM = \[(\d+), (\d+)\]/.exec(source);
     expect(`>=${minimum?.[1]}.${minimum?.[2]}`).toBe(engines);
+  });
+});
+
+describe('the next steps generate ends with', () => {
+  it('name this config\'s variables, routes and the app origin from the environment', () => {
+    const parsed = validateConfig({
+      framework: 'koa',
+      outDir: 'lib/auth',
+      routes: { callback: '/login/done', postLogoutRedirect: '/bye' },
+      scalekit: { appUrlVar: 'PUBLIC_URL' },
+      encryption: { keySource: { type: 'file', path: 'secrets/keys' } },
+    });
+    if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+    const lines = nextSteps(parsed.config, 'pnpm dlx scalekit-session-scaffold', { PUBLIC_URL: 'https://shop.example.com/ignored/path' });
+    const text = lines.join('\n');
+    expect(text).toContain('Set SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID, SCALEKIT_CLIENT_SECRET, PUBLIC_URL, NODE_ENV');
+    expect(text).toContain('The keyring file secrets/keys: `pnpm dlx scalekit-session-scaffold keygen` prints an entry for it.');
+    expect(text).toContain("import { requireSession, sessionRoutes } from './lib/auth/index.js';");
+    expect(text).toContain('redirect URL:     https://shop.example.com/login/done');
+    expect(text).toContain('post-logout URL:  https://shop.example.com/bye');
+    expect(lines.filter((line) => line.startsWith('       ') && !line.includes('URL:'))).toHaveLength(3);
   });
 });
