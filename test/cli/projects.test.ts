@@ -10,12 +10,14 @@ import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { type PackageManagerStub, packageManagerStub } from '../helpers/pm-stub.js';
 import { repoRoot, runBin } from '../helpers/project.js';
 
 const run = promisify(execFile);
+// Each test runs the real bin several times and then tsc: minutes on a loaded CI machine.
+vi.setConfig({ testTimeout: 240_000 });
 const fixtures = path.join(repoRoot, 'test/fixtures/projects');
 const dirs: string[] = [];
 let stub: PackageManagerStub;
