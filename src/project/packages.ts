@@ -88,7 +88,9 @@ export async function installMissing(ctx: Context, pm: PackageManager, requireme
     ctx.stdout(`  ${showCommand(command, ctx.cwd)}`);
     const code = await run(command).catch((error: NodeJS.ErrnoException) => {
       throw new CliError(
-        error.code === 'ENOENT' ? `${command.command} is not on PATH, so nothing was installed.` : `${command.command} could not start: ${error.message}`,
+        error.code === 'ENOENT'
+          ? `${command.command} is not on PATH, so nothing was installed${command.command === 'npm' || command.command === 'bun' ? '' : ' (Node ships it through Corepack: `corepack enable`)'}.`
+          : `${command.command} could not start: ${error.message}`,
         { suggestion: `Install them yourself: ${commands.map((c) => showCommand(c, ctx.cwd)).join(' && ')}` },
       );
     });

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { validateConfig } from '../../src/config/load.js';
 import { nextSteps } from '../../src/project/next-steps.js';
-import { binPath, removeProject, repoRoot, runCli, tempProject, writeConfig } from '../helpers/project.js';
+import { binPath, removeProject, repoRoot, runBin, runCli, tempProject, writeConfig } from '../helpers/project.js';
 
 const run = promisify(execFile);
 const dirs: string[] = [];
@@ -77,6 +77,16 @@ describe('the project root and outDir', () => {
     const result = await runCli(['init', '--no-install', '--framework', 'koa'], dir);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('warning: --framework koa, but package.json lists express (detected); generating for koa.\n');
+  });
+});
+
+describe('installing', () => {
+  it('a package manager missing from PATH is a clear error naming the commands to run by hand (exit 1)', async () => {
+    const dir = await app({ 'pnpm-lock.yaml': '' });
+    const result = await runBin(['init', '--yes'], dir, { PATH: path.join(dir, 'no-such-bin') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: pnpm is not on PATH, so nothing was installed (Node ships it through Corepack: `corepack enable`).');
+    expect(result.stderr).toContain('Install them yourself: pnpm add @scalekit-sdk/node@2 jose@6 && pnpm add -D @types/express@5 @types/node');
   });
 });
 
