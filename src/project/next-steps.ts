@@ -5,7 +5,7 @@ import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import type { Plan } from '../regen/plan.js';
 import { toolName } from '../version.js';
-import { envVariables } from './env.js';
+import { ENV_EXAMPLE, envVariables } from './env.js';
 import { foreignFiles, foreignFilesError } from './out-dir.js';
 import { detectPackageManager, showCommand, toolRunner } from './package-manager.js';
 import { installMissing, missingPackageCommands, requiredPackages } from './packages.js';
@@ -66,11 +66,12 @@ export async function afterGenerate(ctx: Context, configPath: string | undefined
   if (silent) return;
   const installed = declaredDependencies(await readPackageJson(plan.root)).has(toolName);
   const runner = pm ? toolRunner(pm, toolName, installed) : `npx ${toolName}`;
-  for (const line of nextSteps(config, runner, ctx.env)) ctx.stdout(line);
+  const listed = await exists(path.join(plan.root, ENV_EXAMPLE));
+  for (const line of nextSteps(config, runner, ctx.env, listed)) ctx.stdout(line);
 }
 
 /** The lines `generate` ends with. */
-export function nextSteps(config: Config, runner: string, env: NodeJS.ProcessEnv): string[] {
+export function nextSteps(config: Config, runner: string, env: NodeJS.ProcessEnv, envExample = true): string[] {
   const names = envVariables(config, `${runner} keygen`).map((v) => v.name);
   const appUrl = origin(env[config.scalekit.appUrlVar]) ?? 'http://localhost:3000';
   const fromSrc = config.outDir.startsWith('src/');
@@ -82,7 +83,7 @@ export function nextSteps(config: Config, runner: string, env: NodeJS.ProcessEnv
   return [
     '',
     'Next:',
-    `  1. Set ${names.join(', ')} (listed in .env.example; \`node --env-file=.env\` loads them).`,
+    `  1. Set ${names.join(', ')} (${envExample ? 'listed in .env.example; ' : ''}\`node --env-file=.env\` loads them from .env).`,
     keyLine,
     `  2. Mount the routes, from a file in ${fromSrc ? 'src/' : 'the project root'}:`,
     ...mountSnippet(config, importPath).map((line) => `       ${line}`),
