@@ -99,6 +99,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       { name: 'force', type: 'boolean', describe: 'Replace every file you edited, each backed up first (<file>.bak, <file>.1.bak, …)' },
       { name: 'restore', type: 'boolean', describe: 'Re-create generated files you deleted' },
+      { name: 'install', type: 'boolean', defaultValue: true, describe: 'Install packages a framework switch needs (--no-install prints the command)' },
     ],
     run: async ({ args, project, json, quiet }) => {
       const { generate } = await import('./commands/generate.js');
@@ -109,6 +110,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         force: args.force === true,
         onConflict: (str(args.onConflict) ?? 'merge') as 'merge',
         restore: args.restore === true,
+        install: args.install !== false,
         json,
         quiet,
       });
@@ -160,11 +162,14 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'port', type: 'port', valueName: 'PORT', describe: 'Loopback port, 0-65535 (default: a free one)' },
       { name: 'client-id', type: 'string', valueName: 'ID', describe: 'The client id the emulator accepts' },
       { name: 'client-secret', type: 'string', valueName: 'SECRET', describe: 'The client secret the emulator accepts' },
+      { name: 'app-url', type: 'string', valueName: 'URL', describe: "Your app's origin, printed as APP_URL (default: http://localhost:3000)" },
     ],
     answersOnStdout: true,
-    run: async ({ args, ctx, json, quiet }) => {
+    run: async ({ args, ctx, project, json, quiet }) => {
       const { runEmulatorCommand } = await import('./emulator/command.js');
       await runEmulatorCommand({
+        ...(typeof args.appUrl === 'string' && { appUrl: args.appUrl }),
+        cwd: project.cwd,
         ...(typeof args.port === 'number' && { port: args.port }),
         ...(typeof args.clientId === 'string' && { clientId: args.clientId }),
         ...(typeof args.clientSecret === 'string' && { clientSecret: args.clientSecret }),

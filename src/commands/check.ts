@@ -24,8 +24,10 @@ export function findings(plan: Plan): Finding[] {
   const found: Finding[] = [];
   if (!plan.previous) found.push({ path: LOCK_FILE, reason: 'missing: generate has not run here' });
   else if (plan.configChanged) found.push({ path: LOCK_FILE, reason: 'the config changed since the last generate' });
-  else if (plan.previous.version !== toolVersion) found.push({ path: LOCK_FILE, reason: `written by v${plan.previous.version}, this is v${toolVersion}` });
-  else if (canonicalJson(plan.previous) !== canonicalJson(plan.lock)) found.push({ path: LOCK_FILE, reason: 'out of date: generate would rewrite it' });
+  // A different tool version alone is not drift: only output that would change is (each file below).
+  else if (canonicalJson({ ...plan.previous, version: '' }) !== canonicalJson({ ...plan.lock, version: '' })) {
+    found.push({ path: LOCK_FILE, reason: 'out of date: generate would rewrite it' });
+  }
   for (const entry of plan.entries) {
     if (DRIFT.includes(entry.action)) found.push({ path: entry.path, reason: `would ${entry.action}: ${entry.reason}` });
     else if (entry.current !== undefined && hasConflictMarkers(entry.current)) {

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { resolveInside } from '../fs/paths.js';
 import { fsError, removeFile, Steps, TEMP_FILE_RE, writeAtomic } from '../fs/write.js';
+import { afterGenerate, guardOutDir } from '../project/next-steps.js';
 import { unifiedDiff } from '../regen/diff.js';
 import { baseStored, buildPlan, type Plan, type PlanEntry } from '../regen/plan.js';
 import { withRunLock } from '../regen/runlock.js';
@@ -36,6 +37,8 @@ export interface GenerateOptions {
   restore?: boolean;
   json?: boolean;
   quiet?: boolean;
+  /** Install what a framework switch newly needs (default); false prints the command instead. */
+  install?: boolean;
 }
 
 /**
@@ -72,6 +75,7 @@ async function projectRoot(ctx: Context, configPath: string | undefined): Promis
 
 async function run(ctx: Context, options: GenerateOptions, policy: Policy): Promise<void> {
   const plan = await buildPlan(ctx, options.config);
+  await guardOutDir(ctx, options.config, plan, policy);
   const decided = await decideAll(plan, policy, Boolean(options.restore));
   report(ctx, plan, decided, options);
   const failing = unresolved(decided, policy);
@@ -116,6 +120,7 @@ async function run(ctx: Context, options: GenerateOptions, policy: Policy): Prom
       ctx.stderr(`warning: ${entry.path} keeps your lines where they conflict with the new output; \`check\` reports it until you resolve it.`);
     }
   }
+  await afterGenerate(ctx, options.config, plan, { install: options.install !== false, json: options.json, quiet: options.quiet });
   if (failing.length > 0) throw conflictError(failing, policy, 'they are listed below');
 }
 

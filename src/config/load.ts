@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CliError } from '../errors.js';
@@ -49,7 +49,7 @@ export interface LoadedConfig {
 
 /** Reads and validates the config; throws a `CliError` listing every problem. */
 export async function loadConfig(cwd: string, configPath?: string): Promise<LoadedConfig> {
-  const file = path.resolve(cwd, configPath ?? CONFIG_FILE);
+  const file = configPath === undefined ? await findConfig(cwd) : path.resolve(cwd, configPath);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -76,6 +76,28 @@ export async function loadConfig(cwd: string, configPath?: string): Promise<Load
     });
   }
   return { config: result.config, file, root: path.dirname(file) };
+}
+
+/**
+ * The config of the project `cwd` is in: the nearest one at or above `cwd`,
+ * looking no higher than the nearest package.json (the project root), so
+ * running from `src/` works. Not found: where it would be, for the error.
+ */
+async function findConfig(cwd: string): Promise<string> {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, CONFIG_FILE);
+    if (await exists(candidate)) return candidate;
+    if ((await exists(path.join(dir, 'package.json'))) || path.dirname(dir) === dir) return path.resolve(cwd, CONFIG_FILE);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isPrefix(prefix: Path, path: Path): boolean {

@@ -19,6 +19,8 @@ interface JsonSchema {
   items?: JsonSchema;
   minimum?: number;
   maximum?: number;
+  description?: string;
+  default?: unknown;
 }
 
 /** The example of contract §3, comments removed. */
@@ -145,6 +147,23 @@ describe('config.schema.json', () => {
     const file = { ...CONTRACT_EXAMPLE, encryption: { keySource: { type: 'file', path: '/run/secrets/session-keys' } } };
     expect(violations(schema, file)).toEqual([]);
     expect(violations(schema, { ...CONTRACT_EXAMPLE, routes: { ...CONTRACT_EXAMPLE.routes, sessions: null } })).toEqual([]);
+  });
+
+  it('describes every property for editors: what it does, and the default where there is one', () => {
+    const schema = JSON.parse(configJsonSchema()) as JsonSchema;
+    const properties = (node: JsonSchema, at: string): [string, JsonSchema][] => [
+      ...(node.anyOf ?? node.oneOf ?? []).flatMap((option) => properties(option, at)),
+      ...Object.entries(node.properties ?? {}).flatMap(([key, child]): [string, JsonSchema][] => [[`${at}.${key}`, child], ...properties(child, `${at}.${key}`)]),
+    ];
+    const all = properties(schema, '$');
+    expect(all.length).toBeGreaterThan(40);
+    for (const [at, property] of all) {
+      expect(property.description, at).toMatch(/^[A-Z"$].{20,}/);
+      // A scalar default is named in the words (objects' defaults come from their fields).
+      if (property.default !== undefined && typeof property.default !== 'object') {
+        expect(property.description, at).toContain(`Default ${JSON.stringify(property.default)}`);
+      }
+    }
   });
 
   it('gives editors the same whitelists as the validator', () => {

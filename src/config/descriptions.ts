@@ -1,0 +1,48 @@
+/**
+ * What each setting does, its default, and when to change it: the text
+ * editors show for `scalekit-session.config.json` (through config.schema.json).
+ * Keyed by the setting's path; `json-schema.ts` attaches them, and a test
+ * fails when a property has none or a key here names no property.
+ */
+export const DESCRIPTIONS: Record<string, string> = {
+  $schema: 'Where editors find this schema, for completion and these descriptions. init sets it; it has no effect on the generated code.',
+  framework: 'The web framework the generated adapter, middleware and routes are written for. Required. Changing it and re-running generate replaces the framework files (your edited ones are kept beside them as .orig) and installs what the new framework needs.',
+  language: 'The language of the generated files: "ts" (TypeScript) or "js" (JavaScript with JSDoc types). Default "ts". init picks it from the project (a tsconfig.json or a typescript dependency means "ts").',
+  moduleFormat: 'How the generated files import each other: "esm" (import/export) or "cjs" (require/module.exports). Default "esm". init picks it from "type" in package.json; change it only if your app loads its own files the other way.',
+  outDir: 'The folder, relative to the project root, the generated files go in. Default "src/session" ("session" without a src/ folder). Change it when that folder holds your own code; generate refuses to write into a folder of files it did not write.',
+  refresh: 'How an expired access token is renewed.',
+  'refresh.mode': 'Default "endpoint": an expired access token gets a 401 access_token_expired and the browser helper POSTs the refresh route, then retries. "transparent": the middleware refreshes inline, so API calls never see the expiry; its refresh cookie must then also reach the API paths. Use transparent for clients that cannot retry.',
+  'refresh.leewaySeconds': 'Seconds before the access token\'s exp at which it counts as expired, so a token does not run out mid-request. Default 60 (0-600). Raise it for slow backends or skewed clocks.',
+  routes: 'The paths the generated routes listen on and the middleware protects. Change them to fit your URL scheme; the callback and post-logout URLs must also be registered in the Scalekit dashboard.',
+  'routes.apiPrefix': 'The path prefix of your API: the access cookie\'s Path, so it is sent only there. Default "/api". Set it to where your protected routes live.',
+  'routes.login': 'Starts sign-in: redirects to Scalekit (a ?returnTo=/path query comes back after sign-in). Default "/auth/login".',
+  'routes.callback': 'Where Scalekit redirects after sign-in; APP_URL + this path is the redirect URL to register in the Scalekit dashboard. Default "/auth/callback".',
+  'routes.refresh': 'The POST route the browser helper calls to renew an expired access token; also the refresh cookie\'s Path in endpoint mode. Default "/auth/refresh".',
+  'routes.logout': 'The POST route that clears every session cookie and redirects to Scalekit\'s logout. Default "/auth/logout".',
+  'routes.postLogoutRedirect': 'Where Scalekit sends the browser after logout; APP_URL + this path is the post-logout URL to register in the Scalekit dashboard. Default "/".',
+  'routes.sessions': 'The signed-in user\'s own sessions: list them (GET), revoke one (DELETE <path>/:id) or all the others. Default "/api/sessions"; null leaves these routes out.',
+  cookies: 'Names and attributes of the session cookies.',
+  'cookies.names': 'The base cookie names (a __Host- or __Secure- prefix is added when cookies.prefix is "auto"). Change them only to avoid a clash with cookies your app already sets.',
+  'cookies.names.access': 'The cookie holding the sealed access token. Default "sk_access".',
+  'cookies.names.refresh': 'The cookie holding the sealed refresh token. Default "sk_refresh".',
+  'cookies.names.idToken': 'The cookie holding the sealed ID token (used as the logout hint). Default "sk_id".',
+  'cookies.names.state': 'The short-lived cookie holding the login state and PKCE verifier between login and callback. Default "sk_state".',
+  'cookies.prefix': 'Default "auto": __Host- where the cookie\'s Path is / and there is no domain, else __Secure-, whenever cookies are Secure; these prefixes stop subdomains from overwriting them. "none" only if something else must read the cookies by their bare names.',
+  'cookies.sameSite': 'The SameSite attribute. Default "lax", which lets the sign-in redirect from Scalekit carry the cookies. "strict" breaks the first page after sign-in (a warning says so); "none" only for cross-site embedding, and needs Secure.',
+  'cookies.secure': 'When cookies get the Secure attribute. Default "production": when NODE_ENV is "production", so local http development works. "always" if you develop over https too; "never" only for apps never served over https.',
+  'cookies.domain': 'The Domain attribute. Default null: the cookies stay on the exact host that set them (the safest). Set a parent domain such as "example.com" only to share the session with its subdomains.',
+  'cookies.storeIdToken': 'Whether to keep the ID token (sealed) for the logout hint that ends the Scalekit session too. Default true. Set false to save cookie space if you do not need single logout.',
+  'cookies.maxAgeSeconds': 'How long session cookies persist. Default null: they end when the browser closes (the tokens\' own expiry still applies). Set it (60 s to 400 days) to keep users signed in across browser restarts.',
+  encryption: 'Where the keys that seal every session cookie (AES-256-GCM) come from.',
+  'encryption.keySource': 'Default {"type": "env", "name": "SESSION_ENCRYPTION_KEYS"}: the keyring from an environment variable. Use {"type": "file", "path": ...} for a mounted secret. The keyring is kid:key entries, newest first; `keygen` prints one.',
+  'encryption.keySource.type': '"env": read the keyring from an environment variable; "file": read it from a file.',
+  'encryption.keySource.name': 'The environment variable holding the keyring. Default "SESSION_ENCRYPTION_KEYS".',
+  'encryption.keySource.path': 'The file holding the keyring (e.g. a mounted secret such as /run/secrets/session-keys). Required with type "file".',
+  scalekit: 'How the generated code reaches Scalekit: the environment variable names it reads, scopes and timeout.',
+  'scalekit.envUrlVar': 'The environment variable holding your Scalekit environment URL. Default "SCALEKIT_ENVIRONMENT_URL". Rename only if your deployment already uses another name.',
+  'scalekit.clientIdVar': 'The environment variable holding the Scalekit client ID. Default "SCALEKIT_CLIENT_ID".',
+  'scalekit.clientSecretVar': 'The environment variable holding the Scalekit client secret. Default "SCALEKIT_CLIENT_SECRET".',
+  'scalekit.appUrlVar': 'The environment variable holding your app\'s public origin (e.g. https://app.example.com), from which the callback and post-logout URLs are built. Default "APP_URL".',
+  'scalekit.scopes': 'The OAuth scopes requested at sign-in. Default ["openid", "profile", "email", "offline_access"]; offline_access is required (no refresh token without it). Add scopes your app needs.',
+  'scalekit.timeoutMs': 'Milliseconds before a call to Scalekit gives up (and the request gets a 503, keeping the session). Default 5000 (100-60000).',
+};
