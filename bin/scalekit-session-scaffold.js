@@ -9,15 +9,8 @@ if (running[0] < MINIMUM[0] || (running[0] === MINIMUM[0] && running[1] < MINIMU
   );
   process.exitCode = 1;
 } else {
-  import('node:fs').then(function (fs) {
-    // In a clone, dist/ exists once `npm run build` has run (`npm test`, `npm run demo` and
-    // `npm pack` build first); installs from the registry always ship it.
-    if (!fs.existsSync(new URL('../dist/main.js', import.meta.url))) {
-      process.stderr.write('error: dist/ is missing: this is a source checkout that has not been built.\nRun `npm run build` (npm test and npm run demo build first).\n');
-      process.exitCode = 1;
-      return;
-    }
-    return Promise.all([import('../dist/context.js'), import('../dist/main.js')]).then(function (modules) {
+  Promise.all([import('../dist/context.js'), import('../dist/main.js')]).then(
+    function (modules) {
       // Ctrl-C aborts the running command (the emulator and demo stop cleanly); a
       // second Ctrl-C, for a command that does not stop, ends the process.
       var controller = new AbortController();
@@ -30,6 +23,16 @@ if (running[0] < MINIMUM[0] || (running[0] === MINIMUM[0] && running[1] < MINIMU
       return modules[1].main(process.argv.slice(2), modules[0].processContext(controller.signal)).then(function (code) {
         process.exitCode = code;
       });
-    });
-  });
+    },
+    function (error) {
+      // In a clone, dist/ exists once `npm run build` has run (`npm test`, `npm run demo` and
+      // `npm pack` build first); installs from the registry always ship it.
+      if (error && error.code === 'ERR_MODULE_NOT_FOUND' && /[\\/]dist[\\/]/.test(String(error.message))) {
+        process.stderr.write('error: dist/ is missing: this is a source checkout that has not been built.\nRun `npm run build` (npm test and npm run demo build first).\n');
+        process.exitCode = 1;
+        return;
+      }
+      throw error;
+    },
+  );
 }
