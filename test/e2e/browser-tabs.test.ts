@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 
-import { describeBrowser, launchChromium } from './chromium.js';
+import { describeBrowser, launchChromium, TAB_PAGE } from './chromium.js';
 import { type Harness, startHarness, waitForExpiry } from './harness.js';
 
 // Issue #8, finding 8: several tabs of one app, endpoint mode. A tab whose
@@ -15,39 +15,6 @@ import { type Harness, startHarness, waitForExpiry } from './harness.js';
 // The page and the generated client.ts (compiled to JS as a bundler would)
 // are served at the app's origin through Playwright's routing; the client is
 // the file users get, unchanged.
-
-/**
- * A page that loads the generated client. Its `fetch` can hold the next
- * `/api/me` response (already answered by the server) until released: the
- * network latency that makes a tab's 401 arrive after another tab refreshed.
- */
-const TAB_PAGE = `<!doctype html>
-<html><head><meta charset="utf-8"><title>tab</title>
-<script>
-  const realFetch = window.fetch.bind(window);
-  let hold;
-  window.holdNextApiResponse = () => {
-    let release;
-    hold = new Promise((resolve) => (release = resolve));
-    window.releaseApiResponse = release;
-  };
-  window.fetch = async (input, init) => {
-    const response = await realFetch(input, init);
-    if (hold && String(input).includes('/api/me')) {
-      const held = hold;
-      hold = undefined;
-      window.apiResponseHeld = true;
-      await held;
-    }
-    return response;
-  };
-</script>
-<script type="module">
-  import { sessionFetch } from '/__client.js';
-  window.sessionFetch = sessionFetch;
-  window.ready = true;
-</script>
-</head><body>tab</body></html>`;
 
 describeBrowser('three tabs refreshing at once (generated express app, endpoint mode)', () => {
   let h: Harness;

@@ -38,3 +38,36 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * A page that loads the generated client. Its `fetch` can hold the next
+ * `/api/me` response (already answered by the server) until released: the
+ * network latency that makes a tab's 401 arrive after another tab refreshed.
+ */
+export const TAB_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>tab</title>
+<script>
+  const realFetch = window.fetch.bind(window);
+  let hold;
+  window.holdNextApiResponse = () => {
+    let release;
+    hold = new Promise((resolve) => (release = resolve));
+    window.releaseApiResponse = release;
+  };
+  window.fetch = async (input, init) => {
+    const response = await realFetch(input, init);
+    if (hold && String(input).includes('/api/me')) {
+      const held = hold;
+      hold = undefined;
+      window.apiResponseHeld = true;
+      await held;
+    }
+    return response;
+  };
+</script>
+<script type="module">
+  import { sessionFetch } from '/__client.js';
+  window.sessionFetch = sessionFetch;
+  window.ready = true;
+</script>
+</head><body>tab</body></html>`;
