@@ -166,6 +166,19 @@ describeBrowser.each(FRAMEWORKS)('production mode in a real browser over HTTPS: 
     await context.close();
   });
 
+  it('going back to a spent callback URL lands signed in on the app, not on a JSON error', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const callbackRequest = page.waitForRequest((request) => request.url().startsWith(`${app.url}/auth/callback`));
+    await page.goto(`${app.url}/auth/login`);
+    await page.waitForURL(`${app.url}/`);
+    const spent = (await callbackRequest).url();
+    await page.goto(spent);
+    await page.waitForURL(`${app.url}/`);
+    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe(`Signed in as ${h.userId}`);
+    await context.close();
+  });
+
   it('three tabs on an expired token: one redemption, all answered 200', async () => {
     const context = await browser.newContext();
     h.emulator.controls.setAccessTokenTtl(1);
