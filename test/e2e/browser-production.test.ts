@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 
-import { describeBrowser, launchChromium, TAB_PAGE } from './chromium.js';
+import { describeHttpsBrowser, launchChromium, TAB_PAGE } from './chromium.js';
 import { FRAMEWORKS, type Harness, startHarness, waitForExpiry } from './harness.js';
 import { type Certificate, selfSignedCertificate, startTlsServer, type TlsServer } from './tls.js';
 
@@ -32,7 +32,7 @@ function formPage(action: string, enctype = 'text/plain'): { type: string; body:
   };
 }
 
-describeBrowser.each(FRAMEWORKS)('production mode in a real browser over HTTPS: generated %s app', (framework) => {
+describeHttpsBrowser.each(FRAMEWORKS)('production mode in a real browser over HTTPS: generated %s app', (framework) => {
   let h: Harness;
   let browser: Browser;
   let certificate: Certificate;
@@ -187,7 +187,7 @@ describeBrowser.each(FRAMEWORKS)('production mode in a real browser over HTTPS: 
     await waitForExpiry();
     const [a, b, c] = [await openTab(context), await openTab(context), await openTab(context)];
     h.emulator.controls.resetCounts();
-    const call = (page: Page) => page.evaluate(async () => (await (window as unknown as { sessionFetch: typeof fetch }).sessionFetch('/api/me')).status);
+    const call = (page: Page) => page.evaluate(async () => (await (globalThis as unknown as { sessionFetch: typeof fetch }).sessionFetch('/api/me')).status);
     // B and C's 401s arrive after A has refreshed.
     for (const tab of [b, c]) await tab.evaluate('window.holdNextApiResponse()');
     const late = [b, c].map((tab) => call(tab));

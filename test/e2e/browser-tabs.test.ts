@@ -40,6 +40,7 @@ describeBrowser('three tabs refreshing at once (generated express app, endpoint 
     if (options.withoutWebLocks) {
       // The fallback path: a browser without the Web Locks API.
       await context.addInitScript(() => {
+        const { Navigator } = globalThis as unknown as { Navigator: { prototype: object } };
         Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
       });
     }
@@ -64,7 +65,7 @@ describeBrowser('three tabs refreshing at once (generated express app, endpoint 
     return page;
   }
 
-  const call = (page: Page) => page.evaluate(async () => (await (window as unknown as { sessionFetch: typeof fetch }).sessionFetch('/api/me')).status);
+  const call = (page: Page) => page.evaluate(async () => (await (globalThis as unknown as { sessionFetch: typeof fetch }).sessionFetch('/api/me')).status);
 
   for (const withoutWebLocks of [false, true]) {
     it(`a tab whose 401 arrives after another tab refreshed retries without redeeming again${withoutWebLocks ? ' (no Web Locks: storage and BroadcastChannel)' : ''}`, async () => {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 import { type Browser, chromium } from 'playwright-core';
@@ -19,6 +20,14 @@ if (!available && !process.env.CI) {
  * the suite fails.
  */
 export const describeBrowser = available || process.env.CI ? describe : describe.skip;
+
+const hasOpenssl = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+if (available && !hasOpenssl && !process.env.CI) {
+  console.warn('skipping the HTTPS browser tests: no openssl CLI to make a test certificate (apt-get install openssl)');
+}
+
+/** `describeBrowser` for suites that also need a self-signed certificate from the `openssl` CLI. */
+export const describeHttpsBrowser = (available && hasOpenssl) || process.env.CI ? describe : describe.skip;
 
 export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; run .ci/run or apt-get install chromium`);
