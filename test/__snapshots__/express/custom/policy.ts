@@ -78,7 +78,10 @@ export const ROUTES = {
  * are accepted.
  */
 export const CSRF = {
-  trustedOrigins: [] as readonly string[],
+  trustedOrigins: [
+    "https://admin.example.com",
+    "http://localhost:5173",
+  ] as readonly string[],
 } as const;
 
 export const REFRESH = {

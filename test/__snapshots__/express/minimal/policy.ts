@@ -68,6 +68,8 @@ export const ROUTES = {
  * Cross-site request guard (see `crossSiteRejection` in session.ts): origins
  * other than the app's own whose unsafe requests (POST, PUT, PATCH, DELETE)
  * are accepted.
+ * `csrf: false`: `requireSession`/`optionalSession` do not check; the
+ * generated auth routes always do.
  */
 export const CSRF = {
   trustedOrigins: [] as readonly string[],

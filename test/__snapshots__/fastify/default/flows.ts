@@ -223,15 +223,18 @@ async function callbackFailure(
   saved: LoginState | undefined,
 ): Promise<Reply> {
   if (isNavigation(req)) {
-    const signedIn = await authenticate({
+    // Only where the callback's Path sees the session cookies; in transparent
+    // mode this may refresh, so the renewed cookies go out with the redirect.
+    const session = await authenticate({
       method: "GET",
       cookies: req.cookies,
       headers: {},
-    }).then(
-      (result) => result.ok,
-      () => false,
-    );
-    if (signedIn) return redirectReply(302, saved?.returnTo ?? "/", cookies);
+    }).catch(() => undefined);
+    if (session?.ok)
+      return redirectReply(302, saved?.returnTo ?? "/", [
+        ...cookies,
+        ...session.cookies,
+      ]);
     const state = req.query.get("state") ?? "";
     if (!state.endsWith(RETRY_SUFFIX)) {
       const retry = new URLSearchParams({ retry: "1" });
