@@ -134,8 +134,9 @@ export function login(req: FlowRequest): Reply {
  * forged or stale redirect), then the code is exchanged with the PKCE
  * verifier and the tokens are stored. HEAD gets 405: it must not spend the code.
  *
- * Steps, each a function of its own: find the pending login, check the
- * provider's answer, exchange the code, verify, set the cookies.
+ * Steps in order: find this attempt's pending login (`pendingLogin`), check
+ * the provider's answer, exchange the code, verify the token, set the
+ * cookies. Every failure goes through `callbackFailure`.
  */
 export async function callback(req: FlowRequest): Promise<Reply> {
   if (req.method !== "GET") return methodNotAllowed();
