@@ -147,18 +147,21 @@ describeHttpsBrowser.each(FRAMEWORKS)('production mode in a real browser over HT
   it('two tabs signing in at once both land signed in on their own page', async () => {
     const context = await browser.newContext();
     const first = await context.newPage();
-    // Tab 1 stops at Scalekit's authorize step (its state cookie is already set) ...
+    // Tab 1 stops at Scalekit's authorize step (its state cookie is already set);
+    // the tab is closed there, so the held request never comes back by itself ...
     h.emulator.controls.setOutage('authorize', 'hang');
     const authorizeRequest = first.waitForRequest((request) => request.url().startsWith(`${h.emulator.url}/oauth/authorize`));
     const hung = first.goto(`${app.url}/auth/login?returnTo=/first`).catch(() => undefined);
     const authorize = (await authorizeRequest).url();
+    await first.close();
+    await hung;
     h.emulator.controls.clearOutages();
     // ... while tab 2 signs in all the way ...
     await signIn(context, '/second');
-    // ... then tab 1 comes back from Scalekit.
-    await first.goto(authorize);
-    void hung;
-    await first.waitForURL(`${app.url}/first`);
+    // ... then tab 1's trip to Scalekit comes back (as a new tab of the same browser).
+    const back = await context.newPage();
+    await back.goto(authorize, { waitUntil: 'commit' }).catch(() => undefined);
+    await back.waitForURL(`${app.url}/first`);
     expect(await names(context, '__Secure-sk_state')).toEqual([]);
     const tab = await openTab(context);
     expect(await status(tab, '/api/me')).toBe(200);

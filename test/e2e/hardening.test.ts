@@ -1,5 +1,7 @@
 import http from 'node:http';
 import path from 'node:path';
+
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { CookieJar } from '../../src/demo/http-client.js';
@@ -41,6 +43,18 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
       response.on('end', () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, text }));
     });
     request.on('error', reject);
+  });
+}
+
+/** Any method with exactly these headers (Node's fetch refuses some header values browsers can send). */
+function rawRequest(base: string, method: string, route: string, headers: Record<string, string>): Promise<{ status: number; type: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${base}${route}`, { method, headers }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, type: response.headers['content-type'] ?? '' }));
+    });
+    request.on('error', reject);
+    request.end();
   });
 }
 
@@ -315,6 +329,35 @@ describe.each(FRAMEWORKS)('hardening (issue #8): generated %s app', (framework) 
       expect((await h.request(jar, 'GET', authorize.location ?? '')).status).toBe(302);
       expect((await me(jar)).status).toBe(200);
     });
+  });
+
+  it('arbitrary Cookie headers and browser headers through the real middleware and routes: never a 5xx, always JSON or a redirect', async () => {
+    const seed = Number(process.env.FC_SEED ?? Date.now() % 2_147_483_647);
+    console.log(`fast-check seed ${seed} for ${framework} (replay with FC_SEED=${seed})`);
+    const jar = await h.signIn();
+    const real = jar.all().map((cookie) => [cookie.name, cookie.value] as const);
+    // Values HTTP allows in a header: visible ASCII and spaces.
+    const text = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 120 });
+    const name = fc.constantFrom('sk_access', 'sk_access.0', 'sk_access.1', 'sk_access.2', 'sk_refresh', 'sk_id', 'sk_state', 'sk_state.AAAAAAAAAAAAAAAA', 'other');
+    const value = fc.oneof(text, fc.constantFrom(...real.map(([, v]) => v)), fc.constantFrom(...real.map(([, v]) => v.slice(0, -5))));
+    const cookie = fc.array(fc.tuple(name, value), { maxLength: 8 }).map((pairs) => pairs.map(([k, v]) => `${k}=${v}`).join('; '));
+    const target = fc.constantFrom(
+      ['GET', '/api/me'],
+      ['POST', '/api/optional'],
+      ['POST', '/auth/refresh'],
+      ['POST', '/auth/logout'],
+      ['GET', '/auth/callback?state=abc&code=def'],
+      ['DELETE', '/api/sessions/ses_1'],
+    );
+    const extra = fc.dictionary(fc.constantFrom('origin', 'referer', 'sec-fetch-site'), text, { maxKeys: 3 });
+    await fc.assert(
+      fc.asyncProperty(target, cookie, extra, async ([method, route], header, headers) => {
+        const result = await rawRequest(h.app.url, method, route, { ...headers, cookie: header });
+        expect(result.status, `${method} ${route} with ${JSON.stringify(header)}`).toBeLessThan(500);
+        if (result.status < 300 || result.status >= 400) expect(result.type, `${method} ${route}`).toMatch(/json|^$/);
+      }),
+      { seed, numRuns: 60 },
+    );
   });
 
   it('after all of the above, no response body carried a token', () => {
