@@ -66,8 +66,8 @@ export async function benchVerify(): Promise<Section> {
       { name: 'SDK validateToken', fn: async () => sdk.validateToken(token, sdkOptions) },
       [
         { name: 'generated verifyAccessToken', fn: async () => verifyAccessToken(token) },
-        { name: 'generated authenticate, fresh cookie (cache miss)', fn: async () => check(await authenticate(fresh[next++ % FRESH_COOKIES] as Map<string, string>)) },
-        { name: 'generated authenticate, repeated cookie (cache hit)', fn: async () => check(await authenticate(repeated)) },
+        { name: 'generated authenticate, fresh cookie (cache miss)', fn: async () => check(await authenticate({ method: 'GET', headers: {}, cookies: fresh[next++ % FRESH_COOKIES] as Map<string, string> })) },
+        { name: 'generated authenticate, repeated cookie (cache hit)', fn: async () => check(await authenticate({ method: 'GET', headers: {}, cookies: repeated })) },
       ],
       options,
     );

@@ -37,6 +37,13 @@ export function resolvePolicy(config: Config): Policy {
       'cookies.sameSite "strict": the first page after the Scalekit redirect will not carry the session cookies (browsers treat it as cross-site); the login state cookie stays "lax" so sign-in still completes.',
     );
   }
+  if (cookies.sameSite === 'none') {
+    warnings.push(
+      config.csrf === false
+        ? 'cookies.sameSite "none" with csrf false: browsers send the session cookies with requests from any site, and requireSession/optionalSession do not check where a request comes from; your routes must refuse cross-site POST, PUT, PATCH and DELETE themselves.'
+        : 'cookies.sameSite "none": browsers send the session cookies with requests from any site; the cross-site guard in requireSession/optionalSession and the auth routes is all that stops a foreign page from posting as the user, so keep csrf on and csrf.trustedOrigins short.',
+    );
+  }
 
   const cookie = (name: string, path: string): CookiePolicy => ({
     plainName: name,

@@ -65,6 +65,13 @@ const scope = matching(/^[A-Za-z0-9_.:/-]{1,128}$/, 'must be an OAuth scope', 'A
   message: 'must not contain ".."',
 });
 
+// An origin as browsers send it: scheme, host, optional port; nothing else.
+const origin = matching(
+  /^https?:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]{2,45}\])(?::[0-9]{1,5})?$/,
+  'must be an origin',
+  'a lowercase origin such as "https://admin.example.com" or "http://localhost:5173" (scheme, host, optional port; no path or trailing /)',
+);
+
 export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
 
 export const configSchema = z
@@ -119,6 +126,12 @@ export const configSchema = z
           .default({ type: 'env', name: 'SESSION_ENCRYPTION_KEYS' }),
       })
       .prefault({}),
+    csrf: z
+      .union([
+        z.literal(false),
+        z.strictObject({ trustedOrigins: z.array(origin).max(32).default([]) }),
+      ])
+      .default({ trustedOrigins: [] }),
     scalekit: z
       .strictObject({
         envUrlVar: envVar.default('SCALEKIT_ENVIRONMENT_URL'),

@@ -47,6 +47,12 @@ app.get('/api/me', requireSession, (req, res) => {
 app.get('/api/optional', optionalSession, (req, res) => {
   res.json({ userId: req.auth?.userId ?? null });
 });
+app.post('/api/me', requireSession, (req, res) => {
+  res.json({ auth: req.auth });
+});
+app.post('/api/optional', optionalSession, (req, res) => {
+  res.json({ userId: req.auth?.userId ?? null });
+});
 
 ${LISTEN}
 const server = app.listen(port, '127.0.0.1', () => {
@@ -66,6 +72,8 @@ await app.register(sessionPlugin);
 app.get('/', async (_request, reply) => reply.type('text/html').send(PAGE));
 app.get('/api/me', { preHandler: requireSession }, async (request) => ({ auth: request.auth }));
 app.get('/api/optional', { preHandler: optionalSession }, async (request) => ({ userId: request.auth?.userId ?? null }));
+app.post('/api/me', { preHandler: requireSession }, async (request) => ({ auth: request.auth }));
+app.post('/api/optional', { preHandler: optionalSession }, async (request) => ({ userId: request.auth?.userId ?? null }));
 
 ${LISTEN}
 await app.listen({ port, host: '127.0.0.1' });
@@ -90,6 +98,12 @@ router.get('/api/me', requireSession, (ctx) => {
   ctx.body = { auth: ctx.state.auth };
 });
 router.get('/api/optional', optionalSession, (ctx) => {
+  ctx.body = { userId: ctx.state.auth?.userId ?? null };
+});
+router.post('/api/me', requireSession, (ctx) => {
+  ctx.body = { auth: ctx.state.auth };
+});
+router.post('/api/optional', optionalSession, (ctx) => {
   ctx.body = { userId: ctx.state.auth?.userId ?? null };
 });
 app.use(sessionRoutes()).use(router.routes()).use(router.allowedMethods());

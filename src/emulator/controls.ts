@@ -81,6 +81,12 @@ export function createControls(ctx: EmulatorContext, server: DualProtocolServer)
     setRoles(roles) {
       state.roles = [...roles];
     },
+    setSessionRoles(sessionId, roles) {
+      const session = state.session(sessionId);
+      if (!session) return false;
+      session.roles = [...roles];
+      return true;
+    },
     setPermissions(permissions) {
       state.permissions = [...permissions];
     },

@@ -180,6 +180,12 @@ export interface EmulatorControls {
   setUser(user: Partial<EmulatorUser>): EmulatorUser;
   setOrganization(organizationId: string): void;
   setRoles(roles: string[]): void;
+  /**
+   * Changes the roles of an existing session: the next token it is issued
+   * (at refresh) carries them. Large lists make tokens that need several
+   * cookie chunks. Returns false for an unknown session.
+   */
+  setSessionRoles(sessionId: string, roles: string[]): boolean;
   setPermissions(permissions: string[]): void;
   /** `null` or `'none'` clears the outage of that endpoint. */
   setOutage(endpoint: OutageEndpoint, mode: OutageMode | 'none' | null, options?: OutageOptions): void;

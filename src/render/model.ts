@@ -24,6 +24,8 @@ export function renderModel(config: Config, policy: Policy) {
     leewaySeconds: refresh.leewaySeconds,
     storeIdToken: cookies.storeIdToken,
     sessions: routes.sessions !== null,
+    /** Logout (through the ID token's sid) or the session routes drop a revoked session's caches. */
+    forgetsSessions: cookies.storeIdToken || routes.sessions !== null,
     routes: {
       apiPrefix: routes.apiPrefix,
       login: routes.login,
@@ -53,6 +55,8 @@ export function renderModel(config: Config, policy: Policy) {
       clientSecret: scalekit.clientSecretVar,
       appUrl: scalekit.appUrlVar,
     },
+    csrfMiddleware: config.csrf !== false,
+    trustedOrigins: config.csrf === false ? [] : config.csrf.trustedOrigins,
     scopes: scalekit.scopes,
     timeoutMs: scalekit.timeoutMs,
   };

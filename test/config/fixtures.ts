@@ -32,6 +32,7 @@ export const DEFAULT_CONFIG: Config = {
     maxAgeSeconds: null,
   },
   encryption: { keySource: { type: 'env', name: 'SESSION_ENCRYPTION_KEYS' } },
+  csrf: { trustedOrigins: [] },
   scalekit: {
     envUrlVar: 'SCALEKIT_ENVIRONMENT_URL',
     clientIdVar: 'SCALEKIT_CLIENT_ID',

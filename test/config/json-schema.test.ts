@@ -49,6 +49,8 @@ const CONTRACT_EXAMPLE = {
     storeIdToken: true,
   },
   encryption: { keySource: { type: 'env', name: 'SESSION_ENCRYPTION_KEYS' } },
+  // Not in the contract's example: the cross-site guard's setting (issue #8).
+  csrf: { trustedOrigins: [] },
   scalekit: {
     envUrlVar: 'SCALEKIT_ENVIRONMENT_URL',
     clientIdVar: 'SCALEKIT_CLIENT_ID',

@@ -377,7 +377,7 @@ describe('single-field errors', () => {
       cookies: { names: { csrf: 'c' } },
       encryption: { keySource: { type: 'file', path: '/k', name: 'K' } },
     });
-    problemAt(problems, 'outdir', { message: 'is not a setting', got: '"x"', allowed: '$schema, framework, language, moduleFormat, outDir, refresh, routes, cookies, encryption, scalekit' });
+    problemAt(problems, 'outdir', { message: 'is not a setting', got: '"x"', allowed: '$schema, framework, language, moduleFormat, outDir, refresh, routes, cookies, encryption, csrf, scalekit' });
     problemAt(problems, 'routes.signin', { allowed: 'apiPrefix, login, callback, refresh, logout, postLogoutRedirect, sessions' });
     problemAt(problems, 'cookies.names.csrf', { allowed: 'access, refresh, idToken, state' });
     problemAt(problems, 'encryption.keySource.name', { message: 'is not a setting', allowed: /\bpath\b/ });
@@ -519,5 +519,35 @@ describe('every problem is reported at once', () => {
     expect(problems.filter((line) => line.includes('duplicates'))).toEqual([]);
     problemAt(problems, 'routes.login');
     problemAt(problems, 'routes.refresh');
+  });
+});
+
+describe('csrf', () => {
+  it('defaults to the guard on with no trusted origins, and accepts false or a list of origins', () => {
+    expect(valid().csrf).toEqual({ trustedOrigins: [] });
+    expect(valid({ csrf: false }).csrf).toBe(false);
+    const origins = ['https://admin.example.com', 'http://localhost:5173', 'http://127.0.0.1:8080'];
+    expect(valid({ csrf: { trustedOrigins: origins } }).csrf).toEqual({ trustedOrigins: origins });
+  });
+
+  it.each([
+    'https://admin.example.com/',
+    'https://admin.example.com/path',
+    'HTTPS://ADMIN.EXAMPLE.COM',
+    'admin.example.com',
+    'null',
+    '*',
+    'https://a.example.com`${x}',
+    'https://a.example.com\n',
+    'javascript://x',
+  ])('refuses %j as a trusted origin', (value) => {
+    const problems = problemsOf({ framework: 'express', csrf: { trustedOrigins: [value] } });
+    expect(problems).toEqual([expect.stringMatching(/^csrf\.trustedOrigins\[0\]: must be an origin/)]);
+  });
+
+  it('refuses true and other shapes', () => {
+    for (const csrf of [true, 'off', { trusted: [] }]) {
+      expect(problemsOf({ framework: 'express', csrf }), JSON.stringify(csrf)).toEqual([expect.stringMatching(/^csrf: /)]);
+    }
   });
 });

@@ -43,7 +43,8 @@ describe('parseCookies', () => {
 describe('writeCookie', () => {
   it('writes the exact attributes of the policy', () => {
     const [line, ...rest] = mod.cookies.writeCookie('access', 'v1.abc');
-    expect(rest).toEqual([]);
+    // The other shape (every chunk index) is expired on the same response.
+    expect(rest.map((other) => other.split('=')[0])).toEqual(['sk_access.0', 'sk_access.1', 'sk_access.2']);
     expect(line).toBe('sk_access=v1.abc; Path=/api; HttpOnly; SameSite=Lax; Max-Age=3600');
   });
 
@@ -54,7 +55,7 @@ describe('writeCookie', () => {
   it('splits a value over 4096 bytes into capped chunks that read back whole', () => {
     const value = 'a'.repeat(9000);
     const lines = mod.cookies.writeCookie('access', value);
-    expect(lines.map((line) => line.split('=')[0])).toEqual(['sk_access.0', 'sk_access.1', 'sk_access.2']);
+    expect(lines.map((line) => line.split('=')[0])).toEqual(['sk_access.0', 'sk_access.1', 'sk_access.2', 'sk_access']);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(4096);
     expect(mod.cookies.readCookie(jarFrom(lines), 'access')).toBe(value);
   });
@@ -63,13 +64,19 @@ describe('writeCookie', () => {
     expect(() => mod.cookies.writeCookie('access', 'a'.repeat(13_000))).toThrow(mod.cookies.CookieTooLargeError);
   });
 
-  it('expires stale chunks the request still carries', () => {
-    const previous = jarFrom(mod.cookies.writeCookie('access', 'b'.repeat(9000)));
-    const lines = mod.cookies.writeCookie('access', 'small', previous);
+  it('expires every chunk when writing a single cookie, whatever the request carried', () => {
+    const lines = mod.cookies.writeCookie('access', 'small');
     expect(lines[0]).toMatch(/^sk_access=small;/);
     const expired = lines.filter((line) => line.includes('Max-Age=0')).map((line) => line.split('=')[0]);
     expect(expired).toEqual(['sk_access.0', 'sk_access.1', 'sk_access.2']);
     expect(mod.cookies.readCookie(jarFrom(lines), 'access')).toBe('small');
+  });
+
+  it('expires the single name and the unused chunk indices when writing chunks', () => {
+    const lines = mod.cookies.writeCookie('access', 'c'.repeat(5000));
+    const expired = lines.filter((line) => line.includes('Max-Age=0')).map((line) => line.split('=')[0]);
+    expect(expired).toEqual(['sk_access', 'sk_access.2']);
+    for (const name of expired) expect(lines.find((line) => line.startsWith(`${name}=;`))).toMatch(/Path=\/api;/);
   });
 
   it('refuses to write unsafe characters', () => {

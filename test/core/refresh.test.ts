@@ -82,4 +82,43 @@ describe('RefreshCoordinator', () => {
     const size = (refresher as unknown as { results: Map<string, unknown> }).results.size;
     expect(size).toBeLessThanOrEqual(1000);
   });
+
+  /** Tokens the way Scalekit's look to `decodeJwt`: an unsigned JWT carrying sid and sub. */
+  const jwt = (claims: Record<string, unknown>) =>
+    ['{"alg":"none"}', JSON.stringify(claims)].map((part) => Buffer.from(part).toString('base64url')).join('.') + '.';
+
+  it('forget() drops the cached results of a revoked session, and only those', async () => {
+    const calls: string[] = [];
+    const redeem = async (refreshToken: string) => {
+      calls.push(refreshToken);
+      const sid = refreshToken.startsWith('a') ? 'ses_a' : 'ses_b';
+      return { accessToken: jwt({ sid, sub: 'usr_1' }), refreshToken: `${refreshToken}+` };
+    };
+    const refresher = new mod.refresh.RefreshCoordinator(redeem, 10_000);
+    await refresher.refresh('a-0');
+    await refresher.refresh('b-0');
+    refresher.forget((claims) => claims.sid === 'ses_a');
+    await refresher.refresh('a-0'); // asks again: the revoked session's result is gone
+    await refresher.refresh('b-0'); // still cached
+    expect(calls).toEqual(['a-0', 'b-0', 'a-0']);
+  });
+
+  it('does not cache a refresh that was in flight when its session was revoked', async () => {
+    const calls: string[] = [];
+    let release: () => void = () => undefined;
+    const redeem = async (refreshToken: string) => {
+      calls.push(refreshToken);
+      await new Promise<void>((resolve) => (release = resolve));
+      return { accessToken: jwt({ sid: 'ses_a', sub: 'usr_1' }), refreshToken: 'next' };
+    };
+    const refresher = new mod.refresh.RefreshCoordinator(redeem, 10_000);
+    const pending = refresher.refresh('a-0');
+    refresher.forget((claims) => claims.sub === 'usr_1');
+    release();
+    await pending;
+    const again = refresher.refresh('a-0');
+    release();
+    await again;
+    expect(calls).toEqual(['a-0', 'a-0']);
+  });
 });

@@ -36,7 +36,13 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(framework: Framework, mode: Mode, overrides: Partial<ConfigInput> = {}): Promise<Harness> {
+/** `env` is added to the app's environment (e.g. `NODE_ENV`, an `APP_URL` behind a TLS proxy). */
+export async function startHarness(
+  framework: Framework,
+  mode: Mode,
+  overrides: Partial<ConfigInput> = {},
+  env: Record<string, string> = {},
+): Promise<Harness> {
   const config: ConfigInput = {
     framework,
     refresh: { mode, leewaySeconds: 0 },
@@ -55,6 +61,7 @@ export async function startHarness(framework: Framework, mode: Mode, overrides: 
     SCALEKIT_CLIENT_ID: emulator.clientId,
     SCALEKIT_CLIENT_SECRET: emulator.clientSecret,
     SESSION_ENCRYPTION_KEYS: keys,
+    ...env,
   });
   const bodies: string[] = [];
   const request = async (jar: CookieJar, method: string, path: string, options: RequestOptions = {}) => {

@@ -12,7 +12,13 @@ const MATRIX = FRAMEWORKS.flatMap((framework) => (['endpoint', 'transparent'] as
 describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
   let h: Harness;
   const refreshPath = mode === 'endpoint' ? '/auth/refresh' : '/';
-  const PATHS = { sk_access: '/api', sk_refresh: refreshPath, sk_id: '/auth/logout', sk_state: '/auth/callback' };
+  const PATHS = { sk_access: '/api', sk_refresh: refreshPath, sk_id: '/auth/logout', 'sk_state.*': '/auth/callback' };
+  // Clearing the session expires the state cookie's fixed name (one pending
+  // login per attempt lives under its own name and ends with its Max-Age).
+  const CLEARED_PATHS = { sk_access: '/api', sk_refresh: refreshPath, sk_id: '/auth/logout', sk_state: '/auth/callback' };
+  /** `Set-Cookie` lines by name, with the per-attempt login state cookie (`sk_state.<key>`) as `sk_state.*`. */
+  const linesOf = (result: Parameters<typeof cookieLines>[0]) =>
+    new Map([...cookieLines(result)].map(([name, line]) => [/^sk_state\.[\w-]{16}$/.test(name) ? 'sk_state.*' : name, line]));
   const sameOrigin = () => ({ headers: { origin: h.app.url } });
 
   beforeAll(async () => {
@@ -56,7 +62,7 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
     expect(location.searchParams.get('state')).toMatch(/^[\w-]{43}$/);
     expect(location.searchParams.get('scope')?.split(' ')).toContain('offline_access');
     expect(location.searchParams.get('redirect_uri')).toBe(`${h.app.url}/auth/callback`);
-    const state = cookieLines(result).get('sk_state');
+    const state = linesOf(result).get('sk_state.*');
     expect(attribute(state, 'Path')).toBe('/auth/callback');
     expect(attribute(state, 'SameSite')).toBe('Lax');
     expect(attribute(state, 'Max-Age')).toBe('600');
@@ -71,7 +77,7 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
     expect(callback.status).toBe(302);
     expect(callback.location).toBe('/');
     expect(callback.headers.get('cache-control')).toBe('no-store');
-    const lines = cookieLines(callback);
+    const lines = linesOf(callback);
     for (const [name, path] of Object.entries(PATHS)) {
       const line = lines.get(name);
       expect(attribute(line, 'Path'), name).toBe(path);
@@ -80,7 +86,7 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
       expect(attribute(line, 'Secure'), name).toBeUndefined(); // NODE_ENV is not production here
       expect(attribute(line, 'Domain'), name).toBeUndefined();
     }
-    expect(attribute(lines.get('sk_state'), 'Max-Age')).toBe('0');
+    expect(attribute(lines.get('sk_state.*'), 'Max-Age')).toBe('0');
     expect(attribute(lines.get('sk_access'), 'Max-Age')).toBeUndefined();
     expect(h.emulator.controls.counts()['token.authorization_code']).toBe(1);
   });
@@ -172,7 +178,7 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
     expect(result.status).toBe(401);
     expect(result.body).toEqual({ error: 'session_expired' });
     const lines = cookieLines(result);
-    for (const [name, path] of Object.entries(PATHS)) {
+    for (const [name, path] of Object.entries(CLEARED_PATHS)) {
       expect(attribute(lines.get(name), 'Max-Age'), name).toBe('0');
       expect(attribute(lines.get(name), 'Path'), name).toBe(path);
     }
@@ -237,7 +243,7 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
     expect(location.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
     expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${h.app.url}/`);
     const lines = cookieLines(result);
-    for (const [name, path] of Object.entries(PATHS)) {
+    for (const [name, path] of Object.entries(CLEARED_PATHS)) {
       expect(attribute(lines.get(name), 'Path'), name).toBe(path);
       expect(attribute(lines.get(name), 'Max-Age'), name).toBe('0');
     }

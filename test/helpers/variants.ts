@@ -14,6 +14,7 @@ export const VARIANTS = {
   minimal: {
     routes: { sessions: null },
     cookies: { storeIdToken: false, secure: 'never' },
+    csrf: false,
   },
   custom: {
     outDir: 'src/lib/auth',
@@ -35,6 +36,7 @@ export const VARIANTS = {
       maxAgeSeconds: 1209600,
     },
     encryption: { keySource: { type: 'file', path: '/run/secrets/session-keys' } },
+    csrf: { trustedOrigins: ['https://admin.example.com', 'http://localhost:5173'] },
     scalekit: {
       envUrlVar: 'SK_URL',
       clientIdVar: 'SK_ID',

@@ -15,7 +15,8 @@ export function flowRequest(req: Request): FlowRequest {
     query: new URLSearchParams(
       query === -1 ? "" : req.originalUrl.slice(query + 1),
     ),
-    origin: req.headers.origin,
+    method: req.method,
+    headers: req.headers,
   };
 }
 

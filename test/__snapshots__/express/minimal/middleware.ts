@@ -10,6 +10,7 @@ import {
   authenticate,
   authenticateOptional,
   errorReply,
+  internalErrorReply,
 } from "./session.js";
 
 declare global {
@@ -31,7 +32,17 @@ function sessionMiddleware(
     res: Response,
     next: NextFunction,
   ): Promise<void> => {
-    const result = await check(parseCookies(req.headers.cookie));
+    let result: Awaited<ReturnType<typeof check>>;
+    try {
+      result = await check({
+        method: req.method,
+        cookies: parseCookies(req.headers.cookie),
+        headers: req.headers,
+      });
+    } catch (error) {
+      // Never Express's default handler, which prints stacks in development.
+      return send(res, internalErrorReply("session middleware", error));
+    }
     if (!result.ok) return send(res, errorReply(result.code));
     appendCookies(res, result.cookies);
     req.auth = result.auth;

@@ -42,6 +42,13 @@ export const SAME_SITE = "Lax";
 export const SESSION_MAX_AGE_SECONDS = undefined;
 /** The login state cookie only has to survive one trip to Scalekit and back. */
 export const STATE_MAX_AGE_SECONDS = 600;
+/**
+ * Pending logins kept at once (one state cookie each, so tabs signing in
+ * together all succeed); the callback expires the oldest beyond this.
+ */
+export const MAX_PENDING_LOGINS = 4;
+/** A longer `returnTo` is dropped (sign-in lands on `/`), so the state cookie stays one small line. */
+export const MAX_RETURN_TO_LENGTH = 1024;
 
 /** Browsers drop a Set-Cookie line over 4096 bytes, so longer values are split. */
 export const COOKIE_LINE_LIMIT = 4096;
@@ -55,6 +62,17 @@ export const ROUTES = {
   refresh: "/auth/refresh",
   logout: "/auth/logout",
   postLogoutRedirect: "/",
+} as const;
+
+/**
+ * Cross-site request guard (see `crossSiteRejection` in session.ts): origins
+ * other than the app's own whose unsafe requests (POST, PUT, PATCH, DELETE)
+ * are accepted.
+ * `csrf: false`: `requireSession`/`optionalSession` do not check; the
+ * generated auth routes always do.
+ */
+export const CSRF = {
+  trustedOrigins: [] as readonly string[],
 } as const;
 
 export const REFRESH = {

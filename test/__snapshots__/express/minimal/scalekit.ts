@@ -82,6 +82,8 @@ export class TokenExpiredError extends Error {
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
   sid: string;
+  /** Required: a token without an expiry would be valid (and cached) forever. */
+  exp: number;
   oid?: string;
   roles?: string[];
   permissions?: string[];
@@ -117,8 +119,8 @@ const INVALID_CODES = new Set([
 
 /**
  * Verifies a Scalekit access token: RS256 signature against the environment's
- * key set, `exp`/`nbf` with 5 s of clock tolerance, `iss` = the environment
- * URL and `aud` containing our client id.
+ * key set, `exp` (required) and `nbf` with 5 s of clock tolerance, `iss` =
+ * the environment URL, `aud` containing our client id, and `sub`/`sid` present.
  *
  * @throws TokenExpiredError, InvalidTokenError, or AuthUnavailableError when
  *   the key set cannot be fetched.
@@ -130,8 +132,12 @@ export async function verifyAccessToken(
   token: string,
 ): Promise<AccessTokenClaims> {
   const payload = await verifyJwt(token, "access token");
-  if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
-    throw new InvalidTokenError("access token lacks sub or sid");
+  if (
+    typeof payload.sub !== "string" ||
+    typeof payload.sid !== "string" ||
+    !Number.isFinite(payload.exp)
+  ) {
+    throw new InvalidTokenError("access token lacks sub, sid or a finite exp");
   }
   return payload as AccessTokenClaims;
 }
@@ -181,7 +187,8 @@ async function verifyJwt(
     issuer: environmentUrl,
     audience: clientId,
     clockTolerance: 5,
-    requiredClaims,
+    // A token without `exp` would never expire (and never leave the verified cache).
+    requiredClaims: ["exp", ...requiredClaims],
   };
   try {
     try {

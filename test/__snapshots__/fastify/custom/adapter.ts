@@ -15,7 +15,8 @@ export function flowRequest(request: FastifyRequest): FlowRequest {
     query: new URLSearchParams(
       query === -1 ? "" : request.url.slice(query + 1),
     ),
-    origin: request.headers.origin,
+    method: request.method,
+    headers: request.headers,
   };
 }
 

@@ -3,16 +3,27 @@
 
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
+import { decodeJwt } from "jose";
+
 import {
   clearCookie,
+  clearLoginState,
   clearSessionCookies,
-  type CookieJar,
+  pendingLoginKeys,
   readCookie,
+  readLoginState,
   writeCookie,
+  writeLoginState,
 } from "./cookies.js";
 import { open, seal } from "./crypto.js";
 import { getKeyring } from "./keys.js";
-import { ROUTES, SCALEKIT } from "./policy.js";
+import {
+  MAX_PENDING_LOGINS,
+  MAX_RETURN_TO_LENGTH,
+  ROUTES,
+  SCALEKIT,
+  STATE_MAX_AGE_SECONDS,
+} from "./policy.js";
 import {
   getSettings,
   InvalidTokenError,
@@ -24,19 +35,21 @@ import {
 } from "./scalekit.js";
 import {
   type Auth,
+  authenticate,
+  crossSiteRejection,
   errorReply,
+  forgetSession,
+  internalErrorReply,
   jsonReply,
   redirectReply,
   refreshSession,
   type Reply,
+  type SessionRequest,
 } from "./session.js";
 
 /** The parts of a request the auth routes read, whatever the framework. */
-export interface FlowRequest {
-  cookies: CookieJar;
+export interface FlowRequest extends SessionRequest {
   query: URLSearchParams;
-  /** The `Origin` header, sent by browsers on cross-origin and unsafe requests. */
-  origin: string | undefined;
 }
 
 /**
@@ -49,21 +62,59 @@ export function assertSessionConfig(): void {
   getSettings();
 }
 
+/**
+ * Runs one auth route so that nothing it throws reaches the framework's
+ * default error handler (which may print a stack or the error's message):
+ * an unexpected failure becomes `500 {"error":"internal_error"}` and one log line.
+ *
+ * @example
+ * router.get(ROUTES.login, async (req, res) => send(res, await handleRoute('login', () => login(flowRequest(req)))));
+ */
+export async function handleRoute(
+  route: string,
+  run: () => Reply | Promise<Reply>,
+): Promise<Reply> {
+  try {
+    return await run();
+  } catch (error) {
+    return internalErrorReply(route, error);
+  }
+}
+
+/**
+ * What the login route seals into the state cookie of one attempt. A plain
+ * object: a later version may add fields (an old cookie then lacks them and
+ * fails the callback like any stale state).
+ */
 interface LoginState {
   state: string;
   verifier: string;
   /** OpenID Connect Core §3.1.2.1: binds the ID token to this login attempt. */
   nonce: string;
   returnTo: string;
+  /** Epoch ms; the callback keeps the newest MAX_PENDING_LOGINS attempts. */
+  createdAt: number;
 }
 
 /**
+ * Marks the state of a login started by a failed callback's redirect, so a
+ * second failure is answered instead of redirected again (no loop, even in a
+ * browser that drops cookies).
+ */
+const RETRY_SUFFIX = ".retry";
+
+/**
  * `GET login`: a fresh `state`, PKCE verifier (RFC 7636, S256) and `nonce`
- * go into a sealed, short-lived cookie scoped to the callback; the browser
- * goes to Scalekit with `offline_access` so a refresh token comes back.
+ * go into a sealed, short-lived cookie of its own (keyed by the state, scoped
+ * to the callback, so parallel sign-ins in several tabs do not overwrite each
+ * other); the browser goes to Scalekit with `offline_access` so a refresh
+ * token comes back. HEAD gets 405: it must not leave a pending login behind.
  */
 export function login(req: FlowRequest): Reply {
-  const state = randomBytes(32).toString("base64url");
+  if (req.method !== "GET") return methodNotAllowed();
+  const retry = req.query.get("retry") === "1";
+  const state =
+    randomBytes(32).toString("base64url") + (retry ? RETRY_SUFFIX : "");
   const verifier = randomBytes(32).toString("base64url");
   const nonce = randomBytes(32).toString("base64url");
   const challenge = createHash("sha256").update(verifier).digest("base64url");
@@ -72,6 +123,7 @@ export function login(req: FlowRequest): Reply {
     verifier,
     nonce,
     returnTo: safeReturnTo(req.query.get("returnTo")),
+    createdAt: Date.now(),
   };
   const url = scalekit().getAuthorizationUrl(callbackUrl(), {
     scopes: [...SCALEKIT.scopes],
@@ -83,33 +135,33 @@ export function login(req: FlowRequest): Reply {
   return redirectReply(
     302,
     url,
-    writeCookie(
-      "state",
-      seal("state", JSON.stringify(loginState)),
-      req.cookies,
-    ),
+    writeLoginState(loginKey(state), seal("state", JSON.stringify(loginState))),
   );
 }
 
 /**
- * `GET callback`: the state must match the one sealed at login (a mismatch
- * is a forged or stale redirect), then the code is exchanged with the PKCE
- * verifier, both tokens are validated and the tokens are stored.
+ * `GET callback`: the state must match one sealed at login (a mismatch is a
+ * forged or stale redirect), then the code is exchanged with the PKCE
+ * verifier, both tokens are validated and the tokens are stored. HEAD gets
+ * 405: it must not spend the code.
+ *
+ * Steps in order: find this attempt's pending login (`pendingLogin`), check
+ * the provider's answer, exchange the code, verify the access and ID tokens,
+ * require a refresh token, set the cookies. Every failure goes through
+ * `callbackFailure`.
  */
 export async function callback(req: FlowRequest): Promise<Reply> {
-  const clearState = clearCookie("state");
-  const sealed = readCookie(req.cookies, "state");
-  const saved =
-    sealed === undefined
-      ? null
-      : parseLoginState(open("state", sealed)?.plaintext);
+  if (req.method !== "GET") return methodNotAllowed();
   const state = req.query.get("state");
+  const key = state === null ? undefined : loginKey(state);
+  const cleanup = stateCleanup(req, key);
+  const saved = key === undefined ? null : pendingLogin(req, key);
   if (!saved || state === null || !sameText(state, saved.state)) {
-    return jsonReply(400, { error: "invalid_state" }, clearState);
+    return callbackFailure(req, "invalid_state", cleanup, undefined);
   }
   const code = req.query.get("code");
   if (req.query.has("error") || code === null) {
-    return jsonReply(400, { error: "login_failed" }, clearState);
+    return callbackFailure(req, "login_failed", cleanup, saved);
   }
   try {
     const result = await scalekit().authenticateWithCode(code, callbackUrl(), {
@@ -127,10 +179,12 @@ export async function callback(req: FlowRequest): Promise<Reply> {
       console.error(
         "[session] sign-in refused: Scalekit returned no refresh token, so offline_access was not granted; check the scopes in scalekit-session.config.json and the Scalekit dashboard.",
       );
-      return jsonReply(400, { error: "login_failed" }, clearState);
+      return callbackFailure(req, "login_failed", cleanup, saved);
     }
-    const cookies = [...sessionCookies(result, req.cookies), ...clearState];
-    return redirectReply(302, saved.returnTo, cookies);
+    return redirectReply(302, saved.returnTo, [
+      ...sessionCookies(result),
+      ...cleanup,
+    ]);
   } catch (error) {
     if (
       error instanceof InvalidTokenError ||
@@ -140,10 +194,103 @@ export async function callback(req: FlowRequest): Promise<Reply> {
       // of jose) when the token response has none, which openid forbids.
       (error as { code?: unknown } | null)?.code === "ERR_JWT_INVALID"
     ) {
-      return jsonReply(400, { error: "login_failed" }, clearState);
+      return callbackFailure(req, "login_failed", cleanup, saved);
     }
     return errorReply("auth_unavailable");
   }
+}
+
+/** The login state sealed for `key`, if the request carries a valid one. */
+function pendingLogin(req: FlowRequest, key: string): LoginState | null {
+  const sealed = readLoginState(req.cookies, key);
+  return sealed === undefined
+    ? null
+    : parseLoginState(open("state", sealed)?.plaintext);
+}
+
+/**
+ * `Set-Cookie` lines that tidy the pending logins: this attempt's cookie, a
+ * single state cookie of an older version, and every other attempt beyond
+ * the newest MAX_PENDING_LOGINS - 1 (or that does not open). The login route
+ * cannot see these cookies (their Path is the callback), so the bound is kept here.
+ */
+function stateCleanup(req: FlowRequest, key: string | undefined): string[] {
+  const lines = key === undefined ? [] : [clearLoginState(key)];
+  if (readCookie(req.cookies, "state") !== undefined)
+    lines.push(...clearCookie("state"));
+  const now = Date.now();
+  const others = pendingLoginKeys(req.cookies)
+    .filter((other) => other !== key)
+    .map((other) => ({ key: other, saved: pendingLogin(req, other) }));
+  const live = others
+    .filter(
+      (other) =>
+        other.saved !== null &&
+        other.saved.createdAt > now - STATE_MAX_AGE_SECONDS * 1000,
+    )
+    .sort((a, b) => (b.saved?.createdAt ?? 0) - (a.saved?.createdAt ?? 0))
+    .slice(0, MAX_PENDING_LOGINS - 1);
+  for (const other of others)
+    if (!live.includes(other)) lines.push(clearLoginState(other.key));
+  return lines;
+}
+
+/**
+ * A failed callback. A browser navigating (the user sees this page) is sent
+ * on rather than shown JSON: to `returnTo` when it already has a valid
+ * session (another tab finished signing in), else back to login once.
+ * Scripts and a second failure get the JSON error.
+ */
+async function callbackFailure(
+  req: FlowRequest,
+  error: "invalid_state" | "login_failed",
+  cookies: string[],
+  saved: LoginState | undefined,
+): Promise<Reply> {
+  if (isNavigation(req)) {
+    // Only where the callback's Path sees the session cookies; in transparent
+    // mode this may refresh, so the renewed cookies go out with the redirect.
+    const session = await authenticate({
+      method: "GET",
+      cookies: req.cookies,
+      headers: {},
+    }).catch(() => undefined);
+    if (session?.ok)
+      return redirectReply(302, saved?.returnTo ?? "/", [
+        ...cookies,
+        ...session.cookies,
+      ]);
+    const state = req.query.get("state") ?? "";
+    if (!state.endsWith(RETRY_SUFFIX)) {
+      const retry = new URLSearchParams({ retry: "1" });
+      if (saved && saved.returnTo !== "/")
+        retry.set("returnTo", saved.returnTo);
+      return redirectReply(302, `${ROUTES.login}?${retry}`, cookies);
+    }
+  }
+  return jsonReply(400, { error }, cookies);
+}
+
+/** A top-level navigation: what the user sees, not a script's fetch. */
+function isNavigation(req: FlowRequest): boolean {
+  const mode = req.headers["sec-fetch-mode"];
+  if (mode !== undefined) return mode === "navigate";
+  const accept = req.headers.accept;
+  return typeof accept === "string" && accept.includes("text/html");
+}
+
+/** A pending login's cookie key: a hash of its state, so the callback finds it from the query alone. */
+function loginKey(state: string): string {
+  return createHash("sha256").update(state).digest("base64url").slice(0, 16);
+}
+
+function methodNotAllowed(): Reply {
+  return {
+    status: 405,
+    headers: { allow: "GET" },
+    cookies: [],
+    body: { error: "method_not_allowed" },
+  };
 }
 
 /** The tokens of a successful sign-in, as the SDK's `authenticateWithCode` returns them. */
@@ -157,10 +304,7 @@ export interface SignInTokens {
  * `Set-Cookie` lines that start a session from a sign-in result; for apps
  * that keep their own callback route (see `createSession`).
  */
-export function sessionCookies(
-  tokens: SignInTokens,
-  jar: CookieJar = new Map(),
-): string[] {
+export function sessionCookies(tokens: SignInTokens): string[] {
   if (!tokens.refreshToken) {
     // Without offline_access there is no refresh token and the session would
     // silently end with the first access token.
@@ -169,21 +313,21 @@ export function sessionCookies(
     );
   }
   return [
-    ...writeCookie("access", seal("access", tokens.accessToken), jar),
-    ...writeCookie("refresh", seal("refresh", tokens.refreshToken), jar),
+    ...writeCookie("access", seal("access", tokens.accessToken)),
+    ...writeCookie("refresh", seal("refresh", tokens.refreshToken)),
     ...(tokens.idToken
-      ? writeCookie("idToken", seal("idToken", tokens.idToken), jar)
+      ? writeCookie("idToken", seal("idToken", tokens.idToken))
       : []),
   ];
 }
 
 /** `POST refresh`: new access and refresh cookies, or the reason there are none. */
 export async function refresh(req: FlowRequest): Promise<Reply> {
-  const rejected = rejectCrossOrigin(req);
+  const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
   const sealed = readCookie(req.cookies, "refresh");
   if (sealed === undefined) return errorReply("authentication_required");
-  const result = await refreshSession(req.cookies, sealed);
+  const result = await refreshSession(sealed);
   if (!result.ok) return errorReply(result.code);
   return { status: 204, headers: {}, cookies: result.cookies };
 }
@@ -194,12 +338,16 @@ export async function refresh(req: FlowRequest): Promise<Reply> {
  * Scalekit's logout URL, which ends the session there too.
  */
 export function logout(req: FlowRequest): Reply {
-  const rejected = rejectCrossOrigin(req);
+  const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
-  // Read the ID token before the cookies are cleared: it is the logout hint.
+  // Read the ID token before the cookies are cleared: it is the logout hint,
+  // and names the session whose cached results this process must drop.
   const sealed = readCookie(req.cookies, "idToken");
   const idTokenHint =
     sealed === undefined ? undefined : open("idToken", sealed)?.plaintext;
+  const sessionId =
+    idTokenHint === undefined ? undefined : sessionIdOf(idTokenHint);
+  if (sessionId !== undefined) forgetSession({ sessionId });
   const url = scalekit().getLogoutUrl({
     ...(idTokenHint !== undefined && { idTokenHint }),
     postLogoutRedirectUri: new URL(
@@ -214,6 +362,8 @@ export function logout(req: FlowRequest): Reply {
   withClient.searchParams.set("client_id", getSettings().clientId);
   return redirectReply(303, withClient.href, clearSessionCookies());
 }
+
+const SESSION_ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
 type SessionList = Awaited<
   ReturnType<ReturnType<typeof scalekit>["session"]["getUserSessions"]>
@@ -249,13 +399,17 @@ export async function revokeSession(
   auth: Auth,
   sessionId: string,
 ): Promise<Reply> {
-  const rejected = rejectCrossOrigin(req);
+  const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
+  // Scalekit session ids are short tokens; anything else cannot be one of the caller's.
+  if (!SESSION_ID_RE.test(sessionId))
+    return jsonReply(404, { error: "session_not_found" });
   try {
     const session = await scalekit().session.getSession(sessionId);
     if (session.userId !== auth.userId)
       return jsonReply(404, { error: "session_not_found" });
     await scalekit().session.revokeSession(sessionId);
+    forgetSession({ sessionId });
     const current = sessionId === auth.sessionId;
     return jsonReply(
       200,
@@ -274,10 +428,11 @@ export async function revokeAllSessions(
   req: FlowRequest,
   auth: Auth,
 ): Promise<Reply> {
-  const rejected = rejectCrossOrigin(req);
+  const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
   try {
     const result = await scalekit().session.revokeAllUserSessions(auth.userId);
+    forgetSession({ userId: auth.userId });
     return jsonReply(
       200,
       { revoked: result.totalRevoked },
@@ -326,23 +481,17 @@ function sessionApiFailure(error: unknown): Reply {
   return jsonReply(400, { error: "session_request_rejected" });
 }
 
-/**
- * Browsers send `Origin` with every cross-origin POST/DELETE. One that is not
- * the app's own is refused, a CSRF guard that does not depend on SameSite.
- */
-function rejectCrossOrigin(req: FlowRequest): Reply | undefined {
-  if (req.origin === undefined || req.origin === getSettings().appUrl)
-    return undefined;
-  return jsonReply(403, { error: "cross_origin_request" });
-}
-
 function callbackUrl(): string {
   return new URL(ROUTES.callback, getSettings().appUrl).href;
 }
 
-/** Only same-site paths: anything else would make login an open redirect. */
+/**
+ * Only same-site paths (anything else would make login an open redirect), and
+ * at most MAX_RETURN_TO_LENGTH characters (the state cookie must stay one line).
+ */
 function safeReturnTo(value: string | null): string {
   return value !== null &&
+    value.length <= MAX_RETURN_TO_LENGTH &&
     /^\/(?![/\\])/.test(value) &&
     !/[^!-~]|\\/.test(value)
     ? value
@@ -353,9 +502,8 @@ function parseLoginState(text: string | undefined): LoginState | null {
   if (text === undefined) return null;
   try {
     const value: unknown = JSON.parse(text);
-    const { state, verifier, nonce, returnTo } = (value ?? {}) as Partial<
-      Record<keyof LoginState, unknown>
-    >;
+    const { state, verifier, nonce, returnTo, createdAt } = (value ??
+      {}) as Partial<Record<keyof LoginState, unknown>>;
     if (
       typeof state !== "string" ||
       typeof verifier !== "string" ||
@@ -364,9 +512,27 @@ function parseLoginState(text: string | undefined): LoginState | null {
     ) {
       return null;
     }
-    return { state, verifier, nonce, returnTo: safeReturnTo(returnTo) };
+    if (typeof createdAt !== "number" || !Number.isFinite(createdAt))
+      return null;
+    return {
+      state,
+      verifier,
+      nonce,
+      returnTo: safeReturnTo(returnTo),
+      createdAt,
+    };
   } catch {
     return null;
+  }
+}
+
+/** The `sid` of a token from our own sealed cookie (already verified when it was stored). */
+function sessionIdOf(token: string): string | undefined {
+  try {
+    const { sid } = decodeJwt(token);
+    return typeof sid === "string" ? sid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

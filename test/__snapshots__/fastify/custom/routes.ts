@@ -11,10 +11,10 @@ import type {
 import fp from "fastify-plugin";
 
 import { appendCookies, flowRequest, send } from "./adapter.js";
-import { parseCookies } from "./cookies.js";
 import {
   assertSessionConfig,
   callback,
+  handleRoute,
   listSessions,
   login,
   logout,
@@ -26,7 +26,7 @@ import {
 } from "./flows.js";
 import { requireSession } from "./middleware.js";
 import { ROUTES } from "./policy.js";
-import type { Auth } from "./session.js";
+import { type Auth, internalErrorReply, jsonReply } from "./session.js";
 
 const routes: FastifyPluginAsync = async (app) => {
   assertSessionConfig();
@@ -49,22 +49,45 @@ async function authRoutes(app: FastifyInstance): Promise<void> {
       (_request, _body, done) => done(null, undefined),
     );
   }
+  // Errors Fastify raises on these routes before a handler runs (a body it
+  // cannot parse, a path parameter that is not valid percent-encoding) get a
+  // JSON answer of ours rather than one carrying Fastify's message.
+  app.setErrorHandler((error, _request, reply) => {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === "number" && status >= 400 && status < 500)
+      return send(reply, jsonReply(status, { error: "invalid_request" }));
+    return send(reply, internalErrorReply("session routes", error));
+  });
+  // Every handler answers through handleRoute, so nothing it throws reaches an error handler.
   app.get(ROUTES.login, async (request, reply) =>
-    send(reply, login(flowRequest(request))),
+    send(reply, await handleRoute("login", () => login(flowRequest(request)))),
   );
   app.get(ROUTES.callback, async (request, reply) =>
-    send(reply, await callback(flowRequest(request))),
+    send(
+      reply,
+      await handleRoute("callback", () => callback(flowRequest(request))),
+    ),
   );
   app.post(ROUTES.refresh, async (request, reply) =>
-    send(reply, await refresh(flowRequest(request))),
+    send(
+      reply,
+      await handleRoute("refresh", () => refresh(flowRequest(request))),
+    ),
   );
   app.post(ROUTES.logout, async (request, reply) =>
-    send(reply, logout(flowRequest(request))),
+    send(
+      reply,
+      await handleRoute("logout", () => logout(flowRequest(request))),
+    ),
   );
   app.get(
     ROUTES.sessions,
     { preHandler: requireSession },
-    async (request, reply) => send(reply, await listSessions(authOf(request))),
+    async (request, reply) =>
+      send(
+        reply,
+        await handleRoute("sessions", () => listSessions(authOf(request))),
+      ),
   );
   app.post(
     ROUTES.revokeAllSessions,
@@ -72,7 +95,9 @@ async function authRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) =>
       send(
         reply,
-        await revokeAllSessions(flowRequest(request), authOf(request)),
+        await handleRoute("revoke-all", () =>
+          revokeAllSessions(flowRequest(request), authOf(request)),
+        ),
       ),
   );
   app.delete<{ Params: { id: string } }>(
@@ -81,10 +106,12 @@ async function authRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) =>
       send(
         reply,
-        await revokeSession(
-          flowRequest(request),
-          authOf(request),
-          request.params.id,
+        await handleRoute("revoke session", () =>
+          revokeSession(
+            flowRequest(request),
+            authOf(request),
+            request.params.id,
+          ),
         ),
       ),
   );
@@ -116,10 +143,7 @@ export const sessionPlugin = fp(routes, {
  * return reply.redirect('/');
  */
 export function createSession(reply: FastifyReply, tokens: SignInTokens): void {
-  appendCookies(
-    reply,
-    sessionCookies(tokens, parseCookies(reply.request.headers.cookie)),
-  );
+  appendCookies(reply, sessionCookies(tokens));
 }
 
 function authOf(request: FastifyRequest): Auth {

@@ -9,25 +9,108 @@
 
 const REFRESH_ROUTE = "/auth/refresh";
 
-// One refresh at a time for the whole page: parallel 401s wait for the same one.
+/*
+ * Refresh tokens rotate, so each redemption must use the newest one. Every
+ * tab of the app shares the cookies: when one tab has refreshed, a request
+ * another tab sent earlier (with the old access token) still comes back 401,
+ * and redeeming again would spend the brand-new refresh token for nothing.
+ * So tabs coordinate: refreshes run one at a time across tabs (Web Locks API),
+ * and a tab skips its own when another finished one after its request left
+ * (the time is shared through localStorage and a BroadcastChannel, which is
+ * also the fallback where Web Locks is missing).
+ */
+const LOCK_NAME = "scalekit-session-refresh";
+const CHANNEL_NAME = "scalekit-session";
+const STORAGE_KEY = "scalekit-session:refreshed-at";
+
+// Only what this file uses of the browser, typed here so it compiles with or without the DOM lib.
+interface BrowserGlobals {
+  navigator?: {
+    locks?: {
+      request<T>(name: string, callback: () => Promise<T>): Promise<T>;
+    };
+  };
+  localStorage?: {
+    getItem(key: string): string | null;
+    setItem(key: string, value: string): void;
+  };
+  BroadcastChannel?: new (name: string) => {
+    postMessage(message: unknown): void;
+    onmessage: ((event: { data: unknown }) => void) | null;
+  };
+}
+const browser = globalThis as unknown as BrowserGlobals;
+
+// When a refresh (by this tab or, as far as it has heard, another) last completed.
+let refreshedAt = 0;
+const channel = browser.BroadcastChannel
+  ? new browser.BroadcastChannel(CHANNEL_NAME)
+  : undefined;
+if (channel) {
+  channel.onmessage = (event) => {
+    const at = Number(
+      (event.data as { refreshedAt?: unknown } | null)?.refreshedAt,
+    );
+    if (Number.isFinite(at) && at > refreshedAt) refreshedAt = at;
+  };
+}
+
+function lastRefreshAt(): number {
+  try {
+    const stored = Number(browser.localStorage?.getItem(STORAGE_KEY));
+    return Number.isFinite(stored) && stored > refreshedAt
+      ? stored
+      : refreshedAt;
+  } catch {
+    return refreshedAt; // Storage can be disabled; the channel still informs.
+  }
+}
+
+function markRefreshed(): void {
+  refreshedAt = Date.now();
+  try {
+    browser.localStorage?.setItem(STORAGE_KEY, String(refreshedAt));
+  } catch {
+    // Storage disabled: the broadcast below still reaches the other tabs.
+  }
+  channel?.postMessage({ refreshedAt });
+}
+
+// One refresh at a time within the page: parallel 401s wait for the same one.
 let refreshing: Promise<boolean> | undefined;
 
-function refreshOnce(): Promise<boolean> {
-  refreshing ??= fetch(REFRESH_ROUTE, {
-    method: "POST",
-    credentials: "same-origin",
-  })
-    .then((response) => response.ok)
-    .finally(() => {
-      refreshing = undefined;
+/**
+ * Makes sure the session was refreshed after `sentAt` (when the failed
+ * request left): true when it was, by this tab or another, or now is.
+ */
+function refreshSince(sentAt: number): Promise<boolean> {
+  if (lastRefreshAt() > sentAt) return Promise.resolve(true);
+  refreshing ??= exclusive(async () => {
+    // Another tab may have finished while this one waited for the lock.
+    if (lastRefreshAt() > sentAt) return true;
+    const response = await fetch(REFRESH_ROUTE, {
+      method: "POST",
+      credentials: "same-origin",
     });
+    if (response.ok) markRefreshed();
+    return response.ok;
+  }).finally(() => {
+    refreshing = undefined;
+  });
   return refreshing;
+}
+
+/** Runs `task` holding the cross-tab refresh lock where the browser has Web Locks. */
+function exclusive<T>(task: () => Promise<T>): Promise<T> {
+  const locks = browser.navigator?.locks;
+  return locks ? locks.request(LOCK_NAME, task) : task();
 }
 
 /**
  * Like `fetch`, with cookies sent same-origin.
  * On `401 {"error":"access_token_expired"}` it POSTs the refresh route once
- * and retries the request; any other answer is returned as is.
+ * (once for all open tabs of the app, however many hit the expiry) and
+ * retries the request; any other answer is returned as is.
  *
  * @example
  * const response = await sessionFetch('/api/me');
@@ -40,10 +123,11 @@ export async function sessionFetch(
   const request = { credentials: "same-origin", ...init } satisfies RequestInit;
   // A streamed body cannot be sent twice; keep a copy of the request to retry.
   const retry = input instanceof Request ? input.clone() : input;
+  const sentAt = Date.now();
   const response = await fetch(input, request);
   if (response.status !== 401 || !(await isExpired(response.clone())))
     return response;
-  if (!(await refreshOnce())) return response;
+  if (!(await refreshSince(sentAt))) return response;
   return fetch(retry, request);
 }
 

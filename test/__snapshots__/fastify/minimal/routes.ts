@@ -10,10 +10,10 @@ import type {
 import fp from "fastify-plugin";
 
 import { appendCookies, flowRequest, send } from "./adapter.js";
-import { parseCookies } from "./cookies.js";
 import {
   assertSessionConfig,
   callback,
+  handleRoute,
   login,
   logout,
   refresh,
@@ -21,6 +21,7 @@ import {
   type SignInTokens,
 } from "./flows.js";
 import { ROUTES } from "./policy.js";
+import { internalErrorReply, jsonReply } from "./session.js";
 
 const routes: FastifyPluginAsync = async (app) => {
   assertSessionConfig();
@@ -43,17 +44,36 @@ async function authRoutes(app: FastifyInstance): Promise<void> {
       (_request, _body, done) => done(null, undefined),
     );
   }
+  // Errors Fastify raises on these routes before a handler runs (a body it
+  // cannot parse, a path parameter that is not valid percent-encoding) get a
+  // JSON answer of ours rather than one carrying Fastify's message.
+  app.setErrorHandler((error, _request, reply) => {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === "number" && status >= 400 && status < 500)
+      return send(reply, jsonReply(status, { error: "invalid_request" }));
+    return send(reply, internalErrorReply("session routes", error));
+  });
+  // Every handler answers through handleRoute, so nothing it throws reaches an error handler.
   app.get(ROUTES.login, async (request, reply) =>
-    send(reply, login(flowRequest(request))),
+    send(reply, await handleRoute("login", () => login(flowRequest(request)))),
   );
   app.get(ROUTES.callback, async (request, reply) =>
-    send(reply, await callback(flowRequest(request))),
+    send(
+      reply,
+      await handleRoute("callback", () => callback(flowRequest(request))),
+    ),
   );
   app.post(ROUTES.refresh, async (request, reply) =>
-    send(reply, await refresh(flowRequest(request))),
+    send(
+      reply,
+      await handleRoute("refresh", () => refresh(flowRequest(request))),
+    ),
   );
   app.post(ROUTES.logout, async (request, reply) =>
-    send(reply, logout(flowRequest(request))),
+    send(
+      reply,
+      await handleRoute("logout", () => logout(flowRequest(request))),
+    ),
   );
 }
 
@@ -82,8 +102,5 @@ export const sessionPlugin = fp(routes, {
  * return reply.redirect('/');
  */
 export function createSession(reply: FastifyReply, tokens: SignInTokens): void {
-  appendCookies(
-    reply,
-    sessionCookies(tokens, parseCookies(reply.request.headers.cookie)),
-  );
+  appendCookies(reply, sessionCookies(tokens));
 }

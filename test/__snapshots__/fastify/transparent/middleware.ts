@@ -10,6 +10,7 @@ import {
   authenticate,
   authenticateOptional,
   errorReply,
+  internalErrorReply,
 } from "./session.js";
 
 declare module "fastify" {
@@ -25,7 +26,17 @@ function sessionHook(check: typeof authenticate | typeof authenticateOptional) {
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<FastifyReply | undefined> => {
-    const result = await check(parseCookies(request.headers.cookie));
+    let result: Awaited<ReturnType<typeof check>>;
+    try {
+      result = await check({
+        method: request.method,
+        cookies: parseCookies(request.headers.cookie),
+        headers: request.headers,
+      });
+    } catch (error) {
+      // Never Fastify's default handler, which answers with the error's message.
+      return send(reply, internalErrorReply("session middleware", error));
+    }
     // Returning the reply after send() ends the request (Fastify's async hook rule).
     if (!result.ok) return send(reply, errorReply(result.code));
     appendCookies(reply, result.cookies);

@@ -8,15 +8,30 @@ import {
   writeCookie,
 } from "./cookies.js";
 import { open, seal } from "./crypto.js";
-import { REFRESH, SCALEKIT } from "./policy.js";
+import { CSRF, REFRESH, SCALEKIT } from "./policy.js";
 import { refresher } from "./refresh.js";
 import {
   type AccessTokenClaims,
   AuthUnavailableError,
+  getSettings,
   InvalidTokenError,
   TokenExpiredError,
   verifyAccessToken,
 } from "./scalekit.js";
+
+/** Request headers by lower-case name, as Node's `IncomingMessage#headers` holds them. */
+export type RequestHeaders = Readonly<
+  Record<string, string | string[] | undefined>
+>;
+
+/** The parts of a request the session code reads, whatever the framework. */
+export interface SessionRequest {
+  /** The HTTP method, upper case. */
+  method: string;
+  cookies: CookieJar;
+  /** Read for the cross-site guard: `sec-fetch-site`, `origin`, `referer`. */
+  headers: RequestHeaders;
+}
 
 /** Who is calling, as `requireSession` puts it on the request. */
 export interface Auth {
@@ -33,6 +48,7 @@ export interface Auth {
 
 /** The error codes the session code answers with (contract §5). */
 export type SessionErrorCode =
+  | "cross_origin_request"
   | "authentication_required"
   | "access_token_expired"
   | "invalid_session"
@@ -81,11 +97,96 @@ export function errorReply(code: SessionErrorCode): Reply {
         cookies: [],
         body: { error: code },
       };
+    case "cross_origin_request":
+      // Nothing cleared: a foreign page must not be able to sign the user out either.
+      return jsonReply(403, { error: code });
     case "invalid_session":
     case "session_expired":
       return jsonReply(401, { error: code }, clearSessionCookies());
     default:
       return jsonReply(401, { error: code });
+  }
+}
+
+/**
+ * The answer when a route handler throws something no code path expected:
+ * one log line naming the route and the error's class (never its message,
+ * which may quote a token), and a JSON 500 that leaves the cookies alone.
+ */
+export function internalErrorReply(route: string, error: unknown): Reply {
+  const name = error instanceof Error ? error.name : typeof error;
+  console.error(`[session] ${route} failed unexpectedly: ${name}`);
+  return jsonReply(500, { error: "internal_error" });
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The cross-site request guard, for every unsafe method (POST, PUT, PATCH,
+ * DELETE, anything not GET/HEAD/OPTIONS) that a session cookie authenticates.
+ * SameSite alone is not enough: `none` sends the cookie from any site, and
+ * `lax` from sibling origins of the same site (another port or subdomain).
+ *
+ * 1. `Sec-Fetch-Site` (Fetch Metadata), when the browser sends it:
+ *    `same-origin` and `none` (typed by the user) pass; `same-site` and
+ *    `cross-site` pass only with a trusted `Origin`.
+ * 2. Else `Origin`, compared exactly with the app's origin or a trusted one;
+ *    `null` or empty fails.
+ * 3. Else `Referer`'s origin, the same way.
+ * 4. None of them: not a browser (curl, server-to-server), which cannot be
+ *    made to carry the user's cookies by a foreign page; it passes.
+ *
+ * Pages served with `Referrer-Policy: no-referrer` make Chromium send
+ * `Origin: null` on same-origin form posts; step 1 lets those through.
+ *
+ * @returns `undefined` when the request may proceed, else the 403 to answer.
+ */
+export function crossSiteRejection(
+  req: Pick<SessionRequest, "method" | "headers">,
+): Reply | undefined {
+  if (SAFE_METHODS.has(req.method.toUpperCase())) return undefined;
+  const site = header(req.headers, "sec-fetch-site");
+  const origin = header(req.headers, "origin");
+  let allowed: boolean;
+  if (site !== undefined) {
+    allowed =
+      site === "same-origin" ||
+      site === "none" ||
+      (origin !== undefined && isTrustedOrigin(origin));
+  } else if (origin !== undefined) {
+    allowed = isAppOrigin(origin) || isTrustedOrigin(origin);
+  } else {
+    const referer = header(req.headers, "referer");
+    const refererOrigin = referer === undefined ? undefined : originOf(referer);
+    allowed =
+      referer === undefined ||
+      (refererOrigin !== undefined &&
+        (isAppOrigin(refererOrigin) || isTrustedOrigin(refererOrigin)));
+  }
+  return allowed ? undefined : errorReply("cross_origin_request");
+}
+
+/** One header's value; a repeated header (an array) counts as garbage, never as a pass. */
+function header(headers: RequestHeaders, name: string): string | undefined {
+  const value = headers[name];
+  if (value === undefined) return undefined;
+  return typeof value === "string" ? value.trim() : "\u0000";
+}
+
+function isAppOrigin(origin: string): boolean {
+  return origin === getSettings().appUrl;
+}
+
+function isTrustedOrigin(origin: string): boolean {
+  return CSRF.trustedOrigins.includes(origin);
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    const { origin } = new URL(url);
+    return origin === "null" ? undefined : origin;
+  } catch {
+    return undefined;
   }
 }
 
@@ -98,33 +199,38 @@ export type Authentication =
  * lines to send with the response: a re-seal under the newest key, or the new
  * tokens after an inline refresh.
  *
+ * Unsafe methods (POST, PUT, PATCH, DELETE) must first pass the cross-site
+ * guard (`crossSiteRejection`).
+ *
  * @example
- * const result = await authenticate(parseCookies(req.headers.cookie));
+ * const result = await authenticate({ method: req.method, cookies: parseCookies(req.headers.cookie), headers: req.headers });
  * if (!result.ok) return send(errorReply(result.code));
  */
-export async function authenticate(jar: CookieJar): Promise<Authentication> {
+export async function authenticate(
+  req: SessionRequest,
+): Promise<Authentication> {
+  if (crossSiteRejection(req))
+    return { ok: false, code: "cross_origin_request" };
+  const jar = req.cookies;
   const sealed = readCookie(jar, "access");
   const sealedRefresh = readCookie(jar, "refresh");
   if (sealed === undefined && sealedRefresh === undefined)
     return { ok: false, code: "authentication_required" };
-  if (sealed === undefined) return refreshInline(jar, sealedRefresh);
+  if (sealed === undefined) return refreshInline(sealedRefresh);
   try {
     const access = await openVerified(sealed);
     if (!access) return { ok: false, code: "invalid_session" };
     const { claims } = access;
-    if (
-      claims.exp !== undefined &&
-      claims.exp - REFRESH.leewaySeconds <= Date.now() / 1000
-    ) {
+    if (claims.exp - REFRESH.leewaySeconds <= Date.now() / 1000) {
       throw new TokenExpiredError("access token within the refresh leeway");
     }
     const cookies = access.stale
-      ? writeCookie("access", seal("access", access.token), jar)
+      ? writeCookie("access", seal("access", access.token))
       : [];
     return { ok: true, auth: toAuth(claims), cookies };
   } catch (error) {
     if (error instanceof TokenExpiredError) {
-      return refreshInline(jar, sealedRefresh);
+      return refreshInline(sealedRefresh);
     }
     return { ok: false, code: failureCode(error) };
   }
@@ -140,9 +246,9 @@ export type OptionalAuthentication =
  * (the client can refresh) and outages are still answered.
  */
 export async function authenticateOptional(
-  jar: CookieJar,
+  req: SessionRequest,
 ): Promise<OptionalAuthentication> {
-  const result = await authenticate(jar);
+  const result = await authenticate(req);
   if (result.ok) return result;
   switch (result.code) {
     case "authentication_required":
@@ -161,12 +267,11 @@ export async function authenticateOptional(
 
 /** Transparent mode: trade the refresh token for new tokens inside this request. */
 async function refreshInline(
-  jar: CookieJar,
   sealedRefresh: string | undefined,
 ): Promise<Authentication> {
   if (sealedRefresh === undefined)
     return { ok: false, code: "session_expired" };
-  const result = await refreshSession(jar, sealedRefresh);
+  const result = await refreshSession(sealedRefresh);
   if (!result.ok) return result;
   try {
     const claims = await verifyAccessToken(result.accessToken);
@@ -185,7 +290,6 @@ export type RefreshOutcome =
  * returns the `Set-Cookie` lines for the new access and refresh tokens.
  */
 export async function refreshSession(
-  jar: CookieJar,
   sealedRefresh: string,
 ): Promise<RefreshOutcome> {
   const opened = open("refresh", sealedRefresh);
@@ -193,8 +297,8 @@ export async function refreshSession(
   try {
     const tokens = await refresher.refresh(opened.plaintext);
     const cookies = [
-      ...writeCookie("access", seal("access", tokens.accessToken), jar),
-      ...writeCookie("refresh", seal("refresh", tokens.refreshToken), jar),
+      ...writeCookie("access", seal("access", tokens.accessToken)),
+      ...writeCookie("refresh", seal("refresh", tokens.refreshToken)),
     ];
     return { ok: true, accessToken: tokens.accessToken, cookies };
   } catch (error) {
@@ -228,7 +332,7 @@ export function toAuth(claims: AccessTokenClaims): Auth {
     sessionId: claims.sid,
     roles: claims.roles ?? [],
     permissions: claims.permissions ?? [],
-    expiresAt: new Date((claims.exp ?? 0) * 1000),
+    expiresAt: new Date(claims.exp * 1000),
     claims,
   };
 }
@@ -243,27 +347,45 @@ interface VerifiedAccess {
 // Opened and verified access cookies by their exact sealed value, so a repeat
 // skips both AES-GCM and the signature check until the token expires. Safe
 // because a sealed value cannot be forged and the keyring only changes with a
-// restart, which empties this. Bounded, oldest evicted first.
+// restart, which empties this. Bounded, oldest evicted first; only tokens with
+// a finite `exp` are kept (verification requires one), so no entry outlives its token.
 const verified = new Map<string, VerifiedAccess>();
 const MAX_VERIFIED = 1000;
 
 /** `null` when the cookie does not open; throws what `verifyAccessToken` throws. */
 async function openVerified(sealed: string): Promise<VerifiedAccess | null> {
   const hit = verified.get(sealed);
-  if (
-    hit &&
-    (hit.claims.exp === undefined || hit.claims.exp > Date.now() / 1000)
-  )
-    return hit;
+  if (hit && hit.claims.exp > Date.now() / 1000) return hit;
   verified.delete(sealed);
   const opened = open("access", sealed);
   if (!opened) return null;
   const claims = await verifyAccessToken(opened.plaintext);
+  const entry = { claims, token: opened.plaintext, stale: opened.stale };
+  if (!Number.isFinite(claims.exp)) return entry;
   if (verified.size >= MAX_VERIFIED) {
     const oldest = verified.keys().next();
     if (!oldest.done) verified.delete(oldest.value);
   }
-  const entry = { claims, token: opened.plaintext, stale: opened.stale };
   verified.set(sealed, entry);
   return entry;
+}
+
+/**
+ * Drops everything this process remembers about a revoked session (its
+ * verified access cookies and cached refresh results), so a copy of its
+ * cookies gets no answer from memory: the next refresh asks Scalekit, which
+ * refuses it. Pass `userId` alone to forget every session of a user.
+ */
+export function forgetSession(target: {
+  sessionId?: string | undefined;
+  userId?: string | undefined;
+}): void {
+  const matches = (claims: { sid?: unknown; sub?: unknown }) =>
+    (target.sessionId !== undefined && claims.sid === target.sessionId) ||
+    (target.sessionId === undefined &&
+      target.userId !== undefined &&
+      claims.sub === target.userId);
+  for (const [key, entry] of verified)
+    if (matches(entry.claims)) verified.delete(key);
+  refresher.forget(matches);
 }

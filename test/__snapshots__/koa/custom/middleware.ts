@@ -10,6 +10,7 @@ import {
   authenticate,
   authenticateOptional,
   errorReply,
+  internalErrorReply,
 } from "./session.js";
 
 declare module "koa" {
@@ -24,7 +25,17 @@ function sessionMiddleware(
   check: typeof authenticate | typeof authenticateOptional,
 ) {
   return async (ctx: Context, next: Next): Promise<void> => {
-    const result = await check(parseCookies(ctx.get("cookie") || undefined));
+    let result: Awaited<ReturnType<typeof check>>;
+    try {
+      result = await check({
+        method: ctx.method,
+        cookies: parseCookies(ctx.get("cookie") || undefined),
+        headers: ctx.req.headers,
+      });
+    } catch (error) {
+      // Never Koa's default handler, which answers a text 500.
+      return send(ctx, internalErrorReply("session middleware", error));
+    }
     if (!result.ok) return send(ctx, errorReply(result.code));
     appendCookies(ctx, result.cookies);
     ctx.state.auth = result.auth;

@@ -47,6 +47,13 @@ export const COOKIE_DOMAIN = "example.com";
 export const SESSION_MAX_AGE_SECONDS = 1209600;
 /** The login state cookie only has to survive one trip to Scalekit and back. */
 export const STATE_MAX_AGE_SECONDS = 600;
+/**
+ * Pending logins kept at once (one state cookie each, so tabs signing in
+ * together all succeed); the callback expires the oldest beyond this.
+ */
+export const MAX_PENDING_LOGINS = 4;
+/** A longer `returnTo` is dropped (sign-in lands on `/`), so the state cookie stays one small line. */
+export const MAX_RETURN_TO_LENGTH = 1024;
 
 /** Browsers drop a Set-Cookie line over 4096 bytes, so longer values are split. */
 export const COOKIE_LINE_LIMIT = 4096;
@@ -63,6 +70,18 @@ export const ROUTES = {
   sessions: "/me/sessions",
   sessionById: "/me/sessions/:id",
   revokeAllSessions: "/me/sessions/revoke-all",
+} as const;
+
+/**
+ * Cross-site request guard (see `crossSiteRejection` in session.ts): origins
+ * other than the app's own whose unsafe requests (POST, PUT, PATCH, DELETE)
+ * are accepted.
+ */
+export const CSRF = {
+  trustedOrigins: [
+    "https://admin.example.com",
+    "http://localhost:5173",
+  ] as readonly string[],
 } as const;
 
 export const REFRESH = {

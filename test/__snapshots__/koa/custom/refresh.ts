@@ -3,6 +3,8 @@
 
 import { createHash } from "node:crypto";
 
+import { decodeJwt } from "jose";
+
 import { REFRESH } from "./policy.js";
 import { redeemRefreshToken, type RefreshedTokens } from "./scalekit.js";
 
@@ -10,6 +12,18 @@ type Redeem = (refreshToken: string) => Promise<RefreshedTokens>;
 
 /** Bounds the result cache; a burst of distinct sessions cannot grow it further. */
 const MAX_RESULTS = 1000;
+
+/** The session a cached result belongs to, read from its (already verified upstream) access token. */
+export interface SessionClaims {
+  sid?: unknown;
+  sub?: unknown;
+}
+
+interface CachedResult {
+  tokens: RefreshedTokens;
+  until: number;
+  claims: SessionClaims;
+}
 
 /**
  * Refreshes at most once per refresh token, however many requests ask.
@@ -22,10 +36,13 @@ const MAX_RESULTS = 1000;
  */
 export class RefreshCoordinator {
   private readonly inFlight = new Map<string, Promise<RefreshedTokens>>();
-  private readonly results = new Map<
-    string,
-    { tokens: RefreshedTokens; until: number }
-  >();
+  private readonly results = new Map<string, CachedResult>();
+  // Revocations of the last `ttlMs`, so a refresh already in flight when its
+  // session was revoked is not cached either.
+  private revocations: {
+    matches: (claims: SessionClaims) => boolean;
+    at: number;
+  }[] = [];
 
   constructor(
     private readonly redeem: Redeem = redeemRefreshToken,
@@ -47,9 +64,10 @@ export class RefreshCoordinator {
 
     let pending = this.inFlight.get(key);
     if (!pending) {
+      const startedAt = this.now();
       pending = this.redeem(refreshToken)
         .then((tokens) => {
-          this.remember(key, tokens);
+          this.remember(key, tokens, startedAt);
           return tokens;
         })
         .finally(() => this.inFlight.delete(key));
@@ -58,14 +76,47 @@ export class RefreshCoordinator {
     return pending;
   }
 
-  private remember(key: string, tokens: RefreshedTokens): void {
+  /**
+   * Drops every cached result whose session `matches` (a revoked session must
+   * get no tokens from memory), and keeps results of refreshes still in
+   * flight for it from being cached.
+   */
+  forget(matches: (claims: SessionClaims) => boolean): void {
+    const now = this.now();
+    for (const [key, entry] of this.results)
+      if (matches(entry.claims)) this.results.delete(key);
+    this.revocations = [
+      ...this.revocations
+        .filter((r) => r.at + this.ttlMs > now)
+        .slice(-(MAX_RESULTS - 1)),
+      { matches, at: now },
+    ];
+  }
+
+  private remember(
+    key: string,
+    tokens: RefreshedTokens,
+    startedAt: number,
+  ): void {
+    const claims = sessionClaims(tokens.accessToken);
+    if (this.revocations.some((r) => r.at >= startedAt && r.matches(claims)))
+      return;
     const now = this.now();
     for (const [k, entry] of this.results) {
       if (entry.until <= now || this.results.size >= MAX_RESULTS)
         this.results.delete(k);
       else break; // Insertion order: the rest are newer.
     }
-    this.results.set(key, { tokens, until: now + this.ttlMs });
+    this.results.set(key, { tokens, until: now + this.ttlMs, claims });
+  }
+}
+
+function sessionClaims(accessToken: string): SessionClaims {
+  try {
+    const { sid, sub } = decodeJwt(accessToken);
+    return { sid, sub };
+  } catch {
+    return {};
   }
 }
 

@@ -5,10 +5,10 @@ import Router, { type RouterMiddleware } from "@koa/router";
 import type { Context } from "koa";
 
 import { appendCookies, flowRequest, send } from "./adapter.js";
-import { parseCookies } from "./cookies.js";
 import {
   assertSessionConfig,
   callback,
+  handleRoute,
   listSessions,
   login,
   logout,
@@ -35,24 +35,36 @@ import type { Auth } from "./session.js";
 export function sessionRoutes(): RouterMiddleware {
   assertSessionConfig();
   const router = new Router();
-  router.get(ROUTES.login, (ctx) => send(ctx, login(flowRequest(ctx))));
+  // Every handler answers through handleRoute, so nothing reaches Koa's default error handler.
+  router.get(ROUTES.login, async (ctx) =>
+    send(ctx, await handleRoute("login", () => login(flowRequest(ctx)))),
+  );
   router.get(ROUTES.callback, async (ctx) =>
-    send(ctx, await callback(flowRequest(ctx))),
+    send(ctx, await handleRoute("callback", () => callback(flowRequest(ctx)))),
   );
   router.post(ROUTES.refresh, async (ctx) =>
-    send(ctx, await refresh(flowRequest(ctx))),
+    send(ctx, await handleRoute("refresh", () => refresh(flowRequest(ctx)))),
   );
-  router.post(ROUTES.logout, (ctx) => send(ctx, logout(flowRequest(ctx))));
+  router.post(ROUTES.logout, async (ctx) =>
+    send(ctx, await handleRoute("logout", () => logout(flowRequest(ctx)))),
+  );
   router.get(ROUTES.sessions, requireSession, async (ctx) =>
-    send(ctx, await listSessions(authOf(ctx))),
+    send(ctx, await handleRoute("sessions", () => listSessions(authOf(ctx)))),
   );
   router.post(ROUTES.revokeAllSessions, requireSession, async (ctx) =>
-    send(ctx, await revokeAllSessions(flowRequest(ctx), authOf(ctx))),
+    send(
+      ctx,
+      await handleRoute("revoke-all", () =>
+        revokeAllSessions(flowRequest(ctx), authOf(ctx)),
+      ),
+    ),
   );
   router.delete(ROUTES.sessionById, requireSession, async (ctx) =>
     send(
       ctx,
-      await revokeSession(flowRequest(ctx), authOf(ctx), ctx.params.id ?? ""),
+      await handleRoute("revoke session", () =>
+        revokeSession(flowRequest(ctx), authOf(ctx), ctx.params.id ?? ""),
+      ),
     ),
   );
   const routes = router.routes();
@@ -70,10 +82,7 @@ export function sessionRoutes(): RouterMiddleware {
  * ctx.redirect('/');
  */
 export function createSession(ctx: Context, tokens: SignInTokens): void {
-  appendCookies(
-    ctx,
-    sessionCookies(tokens, parseCookies(ctx.get("cookie") || undefined)),
-  );
+  appendCookies(ctx, sessionCookies(tokens));
 }
 
 function authOf(ctx: Context): Auth {

@@ -73,23 +73,24 @@ export function readCookie(
 
 /**
  * `Set-Cookie` lines that store `value` in the cookie `kind`, split into
- * chunks when one line would pass the browser limit. Chunks the request still
- * carries but this value does not use are expired, so no stale tail remains.
+ * chunks when one line would pass the browser limit. Every other shape of the
+ * cookie (the single name, or each chunk index this value does not use, up to
+ * the cap) is expired on the same response, whatever the request carried: the
+ * routes that write a cookie are often outside its Path and never see it, and
+ * a stale shape left behind would be read instead of (or joined with) this one.
  *
  * @throws CookieTooLargeError when the value needs more than MAX_COOKIE_CHUNKS.
  */
-export function writeCookie(
-  kind: CookieKind,
-  value: string,
-  jar: CookieJar = new Map(),
-): string[] {
+export function writeCookie(kind: CookieKind, value: string): string[] {
   const spec = COOKIES[kind];
   const maxAge =
     kind === "state" ? STATE_MAX_AGE_SECONDS : SESSION_MAX_AGE_SECONDS;
   const whole = serializeCookie(spec.name, value, spec, kind, maxAge);
   if (whole.length <= COOKIE_LINE_LIMIT) {
-    const stale = chunkNames(spec.name).filter((name) => jar.has(name));
-    return [whole, ...stale.map((name) => expiredCookie(name, spec, kind))];
+    return [
+      whole,
+      ...chunkNames(spec.name).map((name) => expiredCookie(name, spec, kind)),
+    ];
   }
   const overhead = serializeCookie(
     `${spec.name}.${MAX_COOKIE_CHUNKS - 1}`,
@@ -118,10 +119,63 @@ export function writeCookie(
       ),
     );
   }
-  const stale = [spec.name, ...chunkNames(spec.name).slice(count)].filter(
-    (name) => jar.has(name),
-  );
+  const stale = [spec.name, ...chunkNames(spec.name).slice(count)];
   return [...lines, ...stale.map((name) => expiredCookie(name, spec, kind))];
+}
+
+/** A pending login's key in its cookie name: 16 base64url characters. */
+const LOGIN_KEY_RE = /^[A-Za-z0-9_-]{16}$/;
+
+/**
+ * The state cookie of one pending login, `<state name>.<key>`: one cookie per
+ * attempt, so a second tab signing in does not overwrite the first one's.
+ * Never chunked: its value (state, verifier, a bounded returnTo) fits a line.
+ */
+export function writeLoginState(key: string, value: string): string[] {
+  const spec = loginStateSpec(key);
+  const line = serializeCookie(
+    spec.name,
+    value,
+    spec,
+    "state",
+    STATE_MAX_AGE_SECONDS,
+  );
+  if (line.length > COOKIE_LINE_LIMIT)
+    throw new CookieTooLargeError("The login state does not fit one cookie.");
+  return [line];
+}
+
+/** The sealed value of the pending login `key`, if the request carries it. */
+export function readLoginState(
+  jar: CookieJar,
+  key: string,
+): string | undefined {
+  const value = jar.get(loginStateSpec(key).name);
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/** The keys of every pending login the request carries (the callback's Path sees them all). */
+export function pendingLoginKeys(jar: CookieJar): string[] {
+  const prefix = `${COOKIES.state.name}.`;
+  const keys: string[] = [];
+  for (const name of jar.keys()) {
+    if (!name.startsWith(prefix)) continue;
+    const key = name.slice(prefix.length);
+    if (LOGIN_KEY_RE.test(key)) keys.push(key);
+  }
+  return keys;
+}
+
+/** Expires the state cookie of the pending login `key`. */
+export function clearLoginState(key: string): string {
+  const spec = loginStateSpec(key);
+  return expiredCookie(spec.name, spec, "state");
+}
+
+function loginStateSpec(key: string): CookieSpec {
+  if (!LOGIN_KEY_RE.test(key))
+    throw new TypeError("A login state key is 16 base64url characters.");
+  return { name: `${COOKIES.state.name}.${key}`, path: COOKIES.state.path };
 }
 
 /**

@@ -5,10 +5,10 @@ import Router, { type RouterMiddleware } from "@koa/router";
 import type { Context } from "koa";
 
 import { appendCookies, flowRequest, send } from "./adapter.js";
-import { parseCookies } from "./cookies.js";
 import {
   assertSessionConfig,
   callback,
+  handleRoute,
   login,
   logout,
   refresh,
@@ -29,14 +29,19 @@ import { ROUTES } from "./policy.js";
 export function sessionRoutes(): RouterMiddleware {
   assertSessionConfig();
   const router = new Router();
-  router.get(ROUTES.login, (ctx) => send(ctx, login(flowRequest(ctx))));
+  // Every handler answers through handleRoute, so nothing reaches Koa's default error handler.
+  router.get(ROUTES.login, async (ctx) =>
+    send(ctx, await handleRoute("login", () => login(flowRequest(ctx)))),
+  );
   router.get(ROUTES.callback, async (ctx) =>
-    send(ctx, await callback(flowRequest(ctx))),
+    send(ctx, await handleRoute("callback", () => callback(flowRequest(ctx)))),
   );
   router.post(ROUTES.refresh, async (ctx) =>
-    send(ctx, await refresh(flowRequest(ctx))),
+    send(ctx, await handleRoute("refresh", () => refresh(flowRequest(ctx)))),
   );
-  router.post(ROUTES.logout, (ctx) => send(ctx, logout(flowRequest(ctx))));
+  router.post(ROUTES.logout, async (ctx) =>
+    send(ctx, await handleRoute("logout", () => logout(flowRequest(ctx)))),
+  );
   const routes = router.routes();
   const allowedMethods = router.allowedMethods();
   return (ctx, next) => routes(ctx, () => allowedMethods(ctx, next));
@@ -52,8 +57,5 @@ export function sessionRoutes(): RouterMiddleware {
  * ctx.redirect('/');
  */
 export function createSession(ctx: Context, tokens: SignInTokens): void {
-  appendCookies(
-    ctx,
-    sessionCookies(tokens, parseCookies(ctx.get("cookie") || undefined)),
-  );
+  appendCookies(ctx, sessionCookies(tokens));
 }

@@ -12,7 +12,9 @@ export function flowRequest(ctx: Context): FlowRequest {
   return {
     cookies: parseCookies(ctx.get("cookie") || undefined),
     query: new URLSearchParams(ctx.querystring),
-    origin: ctx.get("origin") || undefined,
+    method: ctx.method,
+    // The raw headers, so an empty `Origin:` is seen as sent (and refused), as on every framework.
+    headers: ctx.req.headers,
   };
 }
 
