@@ -33,6 +33,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   'cookies.domain': 'The Domain attribute. Default null: the cookies stay on the exact host that set them (the safest). Set a parent domain such as "example.com" only to share the session with its subdomains.',
   'cookies.storeIdToken': 'Whether to keep the ID token (sealed) for the logout hint that ends the Scalekit session too. Default true. Set false to save cookie space if you do not need single logout.',
   'cookies.maxAgeSeconds': 'How long session cookies persist. Default null: they end when the browser closes (the tokens\' own expiry still applies). Set it (60 s to 400 days) to keep users signed in across browser restarts.',
+  csrf: 'The cross-site request guard on unsafe methods (POST, PUT, PATCH, DELETE): Sec-Fetch-Site, then Origin, then Referer must name this app. Default {"trustedOrigins": []}. false turns it off in requireSession/optionalSession only (the generated auth routes always check); do that only if another layer already guards them.',
+  'csrf.trustedOrigins': 'Other origins (scheme, host and optional port, e.g. "https://admin.example.com") whose unsafe requests are accepted as if they were your own. Default []. Add a sibling front end that calls this API with the session cookie.',
   encryption: 'Where the keys that seal every session cookie (AES-256-GCM) come from.',
   'encryption.keySource': 'Default {"type": "env", "name": "SESSION_ENCRYPTION_KEYS"}: the keyring from an environment variable. Use {"type": "file", "path": ...} for a mounted secret. The keyring is kid:key entries, newest first; `keygen` prints one.',
   'encryption.keySource.type': '"env": read the keyring from an environment variable; "file": read it from a file.',
