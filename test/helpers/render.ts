@@ -36,3 +36,17 @@ export async function renderToDisk(input: ConfigInput, name: string): Promise<{ 
   }
   return { root, outDir: path.join(root, config.outDir) };
 }
+
+/**
+ * Renders `input` into an existing project folder (the `package.json` there
+ * decides `.js`/`.mjs`/`.cjs` for JavaScript output). Returns the files written.
+ */
+export async function renderInto(root: string, input: ConfigInput): Promise<RenderedFile[]> {
+  const files = (await renderProject(parseConfig(input), root)).files;
+  for (const file of files) {
+    const target = path.join(root, file.path);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, file.content);
+  }
+  return files;
+}

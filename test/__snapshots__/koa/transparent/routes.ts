@@ -52,7 +52,11 @@ export function sessionRoutes(): RouterMiddleware {
   router.delete(ROUTES.sessionById, requireSession, async (ctx) =>
     send(
       ctx,
-      await revokeSession(flowRequest(ctx), authOf(ctx), ctx.params.id ?? ""),
+      await revokeSession(
+        flowRequest(ctx),
+        authOf(ctx),
+        ctx.params["id"] ?? "",
+      ),
     ),
   );
   const routes = router.routes();

@@ -66,6 +66,18 @@ export function scalekit(): ScalekitClient {
 /** Scalekit (or the network to it) failed: answer 503, keep the session. */
 export class AuthUnavailableError extends Error {
   override name = "AuthUnavailableError";
+
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    // Set here rather than with `super(message, { cause })`, which needs the
+    // ES2022 lib in the app's tsconfig. Non-enumerable, as the built-in one is.
+    if (cause !== undefined)
+      Object.defineProperty(this, "cause", {
+        value: cause,
+        writable: true,
+        configurable: true,
+      });
+  }
 }
 
 /** The token can never be valid: answer 401 and clear the session. */
@@ -154,11 +166,12 @@ export async function verifyAccessToken(
       throw new InvalidTokenError(`access token rejected (${error.code})`);
     }
     // Timeouts, network errors and bad key-set responses: we could not check.
-    throw new AuthUnavailableError("could not fetch the Scalekit key set", {
-      cause: error,
-    });
+    throw new AuthUnavailableError(
+      "could not fetch the Scalekit key set",
+      error,
+    );
   }
-  if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
+  if (typeof payload.sub !== "string" || typeof payload["sid"] !== "string") {
     throw new InvalidTokenError("access token lacks sub or sid");
   }
   return payload as AccessTokenClaims;
@@ -201,9 +214,10 @@ export async function redeemRefreshToken(
       signal: AbortSignal.timeout(SCALEKIT.timeoutMs),
     });
   } catch (error) {
-    throw new AuthUnavailableError("Scalekit token endpoint unreachable", {
-      cause: error,
-    });
+    throw new AuthUnavailableError(
+      "Scalekit token endpoint unreachable",
+      error,
+    );
   }
   const body: unknown = await response.json().catch(() => null);
   if (response.ok) {
