@@ -6,5 +6,6 @@ import * as prettier from 'prettier';
  */
 export async function formatLikeProject(source: string, filePath: string): Promise<string> {
   const options = (await prettier.resolveConfig(filePath, { editorconfig: true })) ?? {};
-  return prettier.format(source, { ...options, filepath: filePath, parser: 'typescript' });
+  const parser = /\.[mc]?js$/.test(filePath) ? 'babel' : 'typescript';
+  return prettier.format(source, { ...options, filepath: filePath, parser });
 }
