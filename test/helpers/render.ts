@@ -13,9 +13,14 @@ export function parseConfig(input: ConfigInput): Config {
   return result.config;
 }
 
-/** Renders a config in memory, formatted with Prettier defaults (no project config). */
-export async function renderFiles(input: ConfigInput): Promise<RenderedFile[]> {
+/**
+ * Renders a config in memory, formatted with Prettier defaults (no project
+ * config). `packageType` is the project's package.json `"type"`, which decides
+ * JavaScript file extensions (none: no package.json).
+ */
+export async function renderFiles(input: ConfigInput, packageType?: 'module' | 'commonjs'): Promise<RenderedFile[]> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'sss-render-'));
+  if (packageType) await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: packageType }));
   return (await renderProject(parseConfig(input), root)).files;
 }
 
