@@ -56,6 +56,18 @@ export function toJavaScript(source: string, options: ToJsOptions): JsOutput {
   const ambientBlocks: ts.ModuleDeclaration[] = [];
   const cjs = options.format === 'cjs';
 
+  // Names the JavaScript still mentions (type imports used only by module
+  // augmentation move to the .d.ts with it, and must not linger unused here).
+  const mentioned = new Set<string>();
+  const mention = (node: ts.Node): void => {
+    if (ts.isIdentifier(node)) mentioned.add(node.text);
+    ts.forEachChild(node, mention);
+  };
+  for (const statement of sf.statements) {
+    const ambient = ts.isModuleDeclaration(statement) && hasModifier(statement, ts.SyntaxKind.DeclareKeyword);
+    if (!ts.isImportDeclaration(statement) && !ambient) mention(statement);
+  }
+
   /** A type as one line of JSDoc type text, without comments. */
   const typeText = (type: ts.TypeNode): string =>
     printer
@@ -167,8 +179,6 @@ export function toJavaScript(source: string, options: ToJsOptions): JsOutput {
       edit(modifier.getStart(sf), end, '');
     }
   };
-  const hasModifier = (node: ts.Node, kind: ts.SyntaxKind) =>
-    ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 
   const cast = (node: ts.AsExpression | ts.SatisfiesExpression, tag: string) => {
     const start = node.expression.getStart(sf);
@@ -347,7 +357,7 @@ export function toJavaScript(source: string, options: ToJsOptions): JsOutput {
     const bindings = clause.namedBindings;
     const named = bindings && ts.isNamedImports(bindings) ? bindings.elements : [];
     const typeNames = named
-      .filter((el) => clause.isTypeOnly || el.isTypeOnly)
+      .filter((el) => (clause.isTypeOnly || el.isTypeOnly) && mentioned.has(el.name.text))
       .map((el) => (el.propertyName ? `${el.propertyName.text} as ${el.name.text}` : el.name.text));
     const values = clause.isTypeOnly ? [] : named.filter((el) => !el.isTypeOnly);
     const defaultName = clause.isTypeOnly ? undefined : clause.name?.text;
@@ -425,6 +435,10 @@ export function toJavaScript(source: string, options: ToJsOptions): JsOutput {
   }
 
   return { code: applyEdits(source, edits, options.fileName), ambient: ambientFile(sf, ambientBlocks, options) };
+}
+
+function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
 }
 
 function applyEdits(source: string, edits: Edit[], fileName: string): string {

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot, runBin } from '../helpers/project.js';
 import { renderInto } from '../helpers/render.js';
 import { typecheckProject } from '../helpers/tsc.js';
-import { type Framework, FRAMEWORKS, variantConfig, VARIANTS, type VariantName } from '../helpers/variants.js';
+import { toJavaScript } from '../../src/render/to-js.js';
+import { type Framework, FRAMEWORKS, JS_VARIANTS, type JsVariantName, variantConfig, VARIANTS, type VariantName } from '../helpers/variants.js';
 
 const run = promisify(execFile);
 const roots: string[] = [];
@@ -149,7 +150,52 @@ describe.each(CONFIG_MATRIX)('%s / %s', (configName, variant) => {
       await writeFile(path.join(root, 'src', `app-${framework}.ts`), APPS[framework](`./${framework}/index.js`));
     }
     expect(typecheckProject(root)).toBe('');
-  });
+  }, 240_000);
+});
+
+// `custom` turns every template option away from its default; `default` is what most apps get.
+const JS_MATRIX = (Object.keys(JS_VARIANTS) as JsVariantName[]).flatMap((js) => (['default', 'custom'] as const).map((variant) => [js, variant] as const));
+
+// JavaScript output: loads in Node as is, and `checkJs` users get the same
+// guarantees from the JSDoc types as TypeScript users get from the .ts output.
+describe.each(JS_MATRIX)('JavaScript %s / %s', (js, variant) => {
+  it('node --check passes on every file, and tsc --allowJs --checkJs --noEmit passes with the real packages', async () => {
+    const { config, packageType, ext } = JS_VARIANTS[js];
+    await mkdir(path.join(repoRoot, '.tmp'), { recursive: true });
+    const root = await mkdtemp(path.join(repoRoot, '.tmp', `checkjs-${js}-${variant}-`));
+    roots.push(root);
+    await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: packageType }));
+    await writeFile(
+      path.join(root, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { ...EVERY_FLAG, allowJs: true, checkJs: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'], skipLibCheck: true },
+        include: ['src'],
+      }),
+    );
+    const written: string[] = [];
+    for (const framework of FRAMEWORKS) {
+      const files = await renderInto(root, { ...variantConfig(framework, variant), ...config, outDir: `src/${framework}` });
+      written.push(...files.filter((f) => f.path.endsWith(ext)).map((f) => path.join(root, f.path)));
+      if (config.moduleFormat === 'esm') {
+        // The TypeScript app, turned into JavaScript the same way: req.auth etc. must be typed for JS users too.
+        const app = toJavaScript(APPS[framework](`./${framework}/index.js`), { format: 'esm', specifier: (s) => s, fileName: 'app.ts' });
+        await writeFile(path.join(root, 'src', `app-${framework}.js`), app.code);
+      }
+    }
+    expect(written).toHaveLength(3 * 13);
+    const failures = (
+      await Promise.all(
+        written.map((file) =>
+          run(process.execPath, ['--check', file]).then(
+            () => '',
+            (error: { stderr: string }) => `${file}: ${error.stderr}`,
+          ),
+        ),
+      )
+    ).filter(Boolean);
+    expect(failures).toEqual([]);
+    expect(typecheckProject(root)).toBe('');
+  }, 240_000);
 });
 
 describe.each(FRAMEWORKS)('a fresh %s TypeScript project', (framework) => {

@@ -12,7 +12,6 @@ const {
   authenticateOptional,
   errorReply,
 } = require("./session.cjs");
-/** @import { Auth } from "./session.cjs" */
 
 // The request type gains `auth` through declaration merging, which has no
 // JavaScript form: it is declared in ./types.d.ts for editors and checkJs.

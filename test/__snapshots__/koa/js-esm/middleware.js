@@ -6,7 +6,6 @@
 import { appendCookies, send } from "./adapter.js";
 import { parseCookies } from "./cookies.js";
 import { authenticate, authenticateOptional, errorReply } from "./session.js";
-/** @import { Auth } from "./session.js" */
 
 // The request type gains `auth` through declaration merging, which has no
 // JavaScript form: it is declared in ./types.d.ts for editors and checkJs.
