@@ -434,7 +434,14 @@ export function toJavaScript(source: string, options: ToJsOptions): JsOutput {
     if (exported.length > 0) edit(source.length, source.length, `\nmodule.exports = { ${exported.join(', ')} };\n`);
   }
 
-  return { code: applyEdits(source, edits, options.fileName), ambient: ambientFile(sf, ambientBlocks, options) };
+  let code = applyEdits(source, edits, options.fileName);
+  // Usage examples in comments speak the file's module format too.
+  if (cjs) {
+    code = code
+      .replace(/^(\s*\* )import (\w+) from (['"][^'"]+['"]);$/gm, '$1const $2 = require($3);')
+      .replace(/^(\s*\* )import \{ ([^}]+) \} from (['"][^'"]+['"]);$/gm, '$1const { $2 } = require($3);');
+  }
+  return { code, ambient: ambientFile(sf, ambientBlocks, options) };
 }
 
 function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {

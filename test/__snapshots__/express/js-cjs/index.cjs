@@ -7,8 +7,8 @@
  * Scalekit sessions for Express.
  *
  * @example
- * import express from 'express';
- * import { requireSession, sessionRouter } from './session/index.js';
+ * const express = require('express');
+ * const { requireSession, sessionRouter } = require('./session/index.js');
  *
  * const app = express();
  * app.use(sessionRouter());

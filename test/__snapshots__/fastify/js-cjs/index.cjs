@@ -7,8 +7,8 @@
  * Scalekit sessions for Fastify.
  *
  * @example
- * import Fastify from 'fastify';
- * import { requireSession, sessionPlugin } from './session/index.js';
+ * const Fastify = require('fastify');
+ * const { requireSession, sessionPlugin } = require('./session/index.js');
  *
  * const app = Fastify();
  * await app.register(sessionPlugin);

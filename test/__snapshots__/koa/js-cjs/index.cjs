@@ -7,9 +7,9 @@
  * Scalekit sessions for Koa.
  *
  * @example
- * import Router from '@koa/router';
- * import Koa from 'koa';
- * import { requireSession, sessionRoutes } from './session/index.js';
+ * const Router = require('@koa/router');
+ * const Koa = require('koa');
+ * const { requireSession, sessionRoutes } = require('./session/index.js');
  *
  * const app = new Koa();
  * const router = new Router();
