@@ -112,7 +112,7 @@ export function toJavaScript(source: string, options: ToJsOptions): JsOutput {
         tags.length === 1 ? `/** ${tags[0]} */` : `/**\n${tags.map((tag) => `${indent} * ${tag}\n`).join('')}${indent} */`;
       // A comment with a line break after `return` would end the statement (ASI): parenthesise.
       if (!statement && ts.isReturnStatement(node.parent)) {
-        edit(at, at, `(${text}${after}`);
+        edit(at, at, `(${text}\n${indent}`);
         edit(node.end, node.end, ')');
       } else edit(at, at, `${text}${after}`);
       return;

@@ -27,7 +27,8 @@ function sessionMiddleware(check) {
      * @param {Response} res
      * @param {NextFunction} next
      * @returns {Promise<void>}
-     */ async (req, res, next) => {
+     */
+    async (req, res, next) => {
       const result = await check(parseCookies(req.headers.cookie));
       if (!result.ok) return send(res, errorReply(result.code));
       appendCookies(res, result.cookies);

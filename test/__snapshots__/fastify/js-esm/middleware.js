@@ -20,7 +20,8 @@ function sessionHook(check) {
      * @param {FastifyRequest} request
      * @param {FastifyReply} reply
      * @returns {Promise<FastifyReply | undefined>}
-     */ async (request, reply) => {
+     */
+    async (request, reply) => {
       const result = await check(parseCookies(request.headers.cookie));
       // Returning the reply after send() ends the request (Fastify's async hook rule).
       if (!result.ok) return send(reply, errorReply(result.code));

@@ -26,7 +26,8 @@ function sessionMiddleware(check) {
      * @param {Context} ctx
      * @param {Next} next
      * @returns {Promise<void>}
-     */ async (ctx, next) => {
+     */
+    async (ctx, next) => {
       const result = await check(parseCookies(ctx.get("cookie") || undefined));
       if (!result.ok) return send(ctx, errorReply(result.code));
       appendCookies(ctx, result.cookies);
