@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test/__snapshots__/**', 'test/fixtures/**', 'templates/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', 'test/__snapshots__/**', 'test/fixtures/**', 'templates/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -29,7 +29,7 @@ export async function detectProject(dir: string): Promise<Detected> {
 
   const typescript = (await exists(path.join(dir, 'tsconfig.json'))) || 'typescript' in deps;
   const language = typescript ? 'ts' : 'js';
-  notes.push(`language: ${typescript ? 'TypeScript (tsconfig.json or a typescript dependency)' : 'JavaScript (no tsconfig.json)'}`);
+  notes.push(`language: ${typescript ? 'TypeScript (tsconfig.json or a typescript dependency)' : 'JavaScript (no tsconfig.json, no typescript dependency)'}`);
   const moduleFormat = pkg?.type === 'module' ? 'esm' : 'cjs';
   notes.push(`modules: ${moduleFormat === 'esm' ? 'ESM ("type": "module")' : 'CommonJS (no "type": "module")'}`);
   const hasSrc = await exists(path.join(dir, 'src'));

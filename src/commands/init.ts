@@ -54,12 +54,12 @@ export async function init(ctx: Context, options: InitOptions): Promise<void> {
   const refreshMode =
     options.refreshMode ??
     (ask ? await ask('Refresh mode? endpoint: the client refreshes on 401; transparent: the server refreshes inline.', REFRESH_MODES, 'endpoint') : undefined);
-  if (detected.language !== 'ts' || detected.moduleFormat !== 'esm') {
-    ctx.stderr('warning: this version generates TypeScript ESM; the config asks for that (JavaScript and CommonJS output are planned).');
-  }
   const input: ConfigInput = {
     $schema: await schemaLocation(root),
     framework: framework as ConfigInput['framework'],
+    // What the project is written in decides what it gets: .ts, or .js/.mjs/.cjs in its module format.
+    language: detected.language,
+    moduleFormat: detected.moduleFormat,
     outDir,
     ...(refreshMode !== undefined && { refresh: { mode: refreshMode as 'endpoint' } }),
   };

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -18,14 +19,27 @@ export function dependencyFolder(): string {
   return path.dirname(path.dirname(require.resolve('express/package.json')));
 }
 
-/** A throwaway project: package.json, config, linked dependencies, app.ts. */
+/**
+ * A throwaway project: package.json, config, linked dependencies, and the app:
+ * `app.ts` for TypeScript output, `app.js` for JavaScript, in a package whose
+ * `"type"` matches the config's module format (so the output is `.js`).
+ */
 export async function createThrowawayProject(config: ConfigInput, prefix = 'scalekit-demo-'): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const commonjs = config.language === 'js' && config.moduleFormat === 'cjs';
   await symlink(dependencyFolder(), path.join(dir, 'node_modules'), 'dir');
-  await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'demo-app', private: true, type: 'module' }, null, 2)}\n`);
+  const pkg = { name: 'demo-app', private: true, type: commonjs ? 'commonjs' : 'module' };
+  await writeFile(path.join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   await writeFile(path.join(dir, 'scalekit-session.config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const outDir = config.outDir ?? 'src/session';
-  await writeFile(path.join(dir, 'app.ts'), demoAppSource(config.framework, `./${path.posix.join(outDir, 'index.js')}`));
+  let source = demoAppSource(config.framework, `./${path.posix.join(outDir, 'index.js')}`);
+  if (commonjs) {
+    // The same app with require(): CommonJS has no top-level await, which the Fastify app needs.
+    if (config.framework === 'fastify') throw new Error('the throwaway Fastify app is ESM only');
+    const { toJavaScript } = await import('../render/to-js.js');
+    source = toJavaScript(source, { format: 'cjs', specifier: (spec) => spec, fileName: 'app.js' }).code;
+  }
+  await writeFile(path.join(dir, config.language === 'js' ? 'app.js' : 'app.ts'), source);
   return dir;
 }
 
@@ -49,13 +63,15 @@ export interface RunningApp {
 }
 
 /**
- * Starts `app.ts` in its own Node process (TypeScript through tsx) and
- * resolves once it listens. `env` is added to this process's environment.
+ * Starts the app in its own Node process and resolves once it listens:
+ * `app.js` with plain `node` (nothing compiles the JavaScript output), else
+ * `app.ts` through tsx. `env` is added to this process's environment.
  */
 export async function startApp(dir: string, env: Record<string, string>, timeoutMs = 20_000): Promise<RunningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'app.ts'], {
+  const args = existsSync(path.join(dir, 'app.js')) ? ['app.js'] : ['--import', 'tsx', 'app.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: dir,
     env: { ...process.env, NODE_ENV: 'development', APP_URL: url, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

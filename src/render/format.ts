@@ -64,7 +64,8 @@ export async function formatLikeProject(source: string, filePath: string): Promi
     throw prettierConfigError(error, filePath);
   }
   try {
-    return await prettier.format(source, { ...options, filepath: filePath, parser: 'typescript' });
+    const parser = /\.[mc]?js$/.test(filePath) ? 'babel' : 'typescript';
+    return await prettier.format(source, { ...options, filepath: filePath, parser });
   } catch (error) {
     // A syntax error (it has a location) is in our output: a bug. Anything else is the
     // project's options or plugins, which the user can fix.

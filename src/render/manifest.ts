@@ -19,13 +19,33 @@ const ADAPTERS: Record<Config['framework'], string[]> = {
 /** Frameworks whose templates exist in this version. */
 export const SUPPORTED_FRAMEWORKS: readonly Config['framework'][] = ['express', 'fastify', 'koa'];
 
-export function templatesFor(config: Config): TemplateEntry[] {
-  const ext = config.language;
+/**
+ * Every output file comes from a TypeScript template; JavaScript output is
+ * that TypeScript transformed (see to-js.ts), so there is one source of truth.
+ * `ext` is the output's extension (`.ts`, `.js`, `.mjs` or `.cjs`).
+ */
+export function templatesFor(config: Config, ext: string = outputExtension(config, undefined)): TemplateEntry[] {
   return [
-    ...SHARED.map((name) => ({ template: `_shared/${name}.${ext}.hbs`, output: `${name}.${ext}` })),
+    ...SHARED.map((name) => ({ template: `_shared/${name}.ts.hbs`, output: `${name}${ext}` })),
     ...ADAPTERS[config.framework].map((name) => ({
-      template: `${config.framework}/${name}.${ext}.hbs`,
-      output: `${name}.${ext}`,
+      template: `${config.framework}/${name}.ts.hbs`,
+      output: `${name}${ext}`,
     })),
   ];
 }
+
+/**
+ * The extension JavaScript output needs for Node to load it in the module
+ * format the config asks for, given the `"type"` of the nearest package.json:
+ * `.js` where the package's type already means that format, else `.mjs`/`.cjs`.
+ * TypeScript output is always `.ts` (the user's compiler decides the format).
+ */
+export function outputExtension(config: Config, packageType: string | undefined): string {
+  if (config.language === 'ts') return '.ts';
+  const packageIsModule = packageType === 'module';
+  if (config.moduleFormat === 'esm') return packageIsModule ? '.js' : '.mjs';
+  return packageIsModule ? '.cjs' : '.js';
+}
+
+/** Ambient types (declaration merging) that JavaScript output keeps beside the code. */
+export const AMBIENT_FILE = 'types.d.ts';

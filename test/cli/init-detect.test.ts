@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -44,11 +44,20 @@ describe('project detection', () => {
     expect(await readConfig(dir)).toMatchObject({ framework: 'fastify', outDir: 'src/session' });
   });
 
-  it('warns that a JavaScript or CommonJS project gets TypeScript ESM for now', async () => {
-    const dir = await app({ dependencies: { koa: '*' } }, { tsconfig: false });
+  it.each([
+    [{ dependencies: { express: '*' } }, false, { language: 'js', moduleFormat: 'cjs' }, ['index.js', 'routes.js']],
+    [{ type: 'module', dependencies: { fastify: '*' } }, false, { language: 'js', moduleFormat: 'esm' }, ['index.js', 'routes.js']],
+    [{ type: 'module', dependencies: { koa: '*', typescript: '*' } }, false, { language: 'ts', moduleFormat: 'esm' }, ['index.ts', 'routes.ts']],
+    [{ dependencies: { koa: '*' } }, true, { language: 'ts', moduleFormat: 'cjs' }, ['index.ts', 'routes.ts']],
+  ] as const)('%j (tsconfig: %s) gets %j in its config, and generate writes %j', async (pkg, tsconfig, expected, files) => {
+    const dir = await app(pkg, { tsconfig });
     const run = await runCli(['init', '--yes', '--no-install'], dir);
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain('warning: this version generates TypeScript ESM');
+    expect(await readConfig(dir)).toMatchObject(expected);
+    expect((await runCli(['generate'], dir)).code).toBe(0);
+    const written = await readdir(path.join(dir, 'src', 'session'));
+    for (const file of files) expect(written).toContain(file);
   });
 });
 

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import type { RenderedFile } from '../../src/render/plan.js';
 import { renderFiles } from '../helpers/render.js';
-import { FRAMEWORKS, variantConfig, VARIANTS, type VariantName } from '../helpers/variants.js';
+import { FRAMEWORKS, JS_VARIANTS, type JsVariantName, variantConfig, VARIANTS, type VariantName } from '../helpers/variants.js';
 
 // Each generated file is a snapshot a reviewer reads as code:
 // test/__snapshots__/<framework>/<variant>/<file>.ts
@@ -31,6 +32,76 @@ describe.each(MATRIX)('%s / %s', (framework, variant) => {
         path.join('..', '__snapshots__', framework, variant, path.posix.basename(file.path)),
       );
     }
+  });
+});
+
+const CORE = ['policy', 'keys', 'crypto', 'cookies', 'scalekit', 'refresh', 'session', 'flows', 'client'];
+const JS_MATRIX = FRAMEWORKS.flatMap((framework) => (Object.keys(JS_VARIANTS) as JsVariantName[]).map((variant) => [framework, variant] as const));
+
+// JavaScript output from the same templates: test/__snapshots__/<framework>/js-esm/*.js, js-cjs/*.cjs.
+describe.each(JS_MATRIX)('%s / %s', (framework, variant) => {
+  it('matches the reviewed output, file by file, with declaration merging in types.d.ts', async () => {
+    const { config, packageType, ext } = JS_VARIANTS[variant];
+    const files = await renderFiles({ framework, ...config }, packageType);
+    expect(files.map((file) => path.posix.basename(file.path))).toEqual([
+      ...[...CORE, 'adapter', 'middleware', 'routes', 'index'].map((name) => `${name}${ext}`),
+      'types.d.ts',
+    ]);
+    for (const file of files) {
+      await expect(file.content).toMatchFileSnapshot(path.join('..', '__snapshots__', framework, variant, path.posix.basename(file.path)));
+    }
+  });
+});
+
+describe('JavaScript output', () => {
+  it('reads like hand-written code: no TypeScript syntax, types in JSDoc, CommonJS with require and module.exports', async () => {
+    const esm = await renderFiles({ framework: 'express', language: 'js', moduleFormat: 'esm' }, 'module');
+    const cjs = await renderFiles({ framework: 'express', language: 'js', moduleFormat: 'cjs' }, 'commonjs');
+    const text = (files: RenderedFile[], name: string) => files.find((f) => path.posix.basename(f.path) === name)?.content ?? '';
+    for (const file of [...esm, ...cjs].filter((f) => !f.path.endsWith('.d.ts'))) {
+      expect(file.content, file.path).not.toMatch(/^\s*(?:export\s+)?(?:interface|type)\s|\bas const\b|(?<!@)\bsatisfies\b|\bimport type\b|\bprivate readonly\b/m);
+    }
+    expect(text(esm, 'session.js')).toContain('@typedef {object} Auth');
+    expect(text(esm, 'crypto.js')).toMatch(/@param \{string\} name/);
+    expect(text(esm, 'crypto.js')).toMatch(/@returns \{Opened \| null\}/);
+    expect(text(esm, 'routes.js')).toContain('import { Router } from "express";');
+    // CommonJS: `.js` in a CommonJS package, require/module.exports, no ESM syntax.
+    expect(cjs.map((f) => path.posix.basename(f.path))).toContain('routes.js');
+    expect(text(cjs, 'routes.js')).toContain('const { Router } = require("express");');
+    expect(text(cjs, 'routes.js')).toContain('const { appendCookies, flowRequest, send } = require("./adapter.js");');
+    expect(text(cjs, 'routes.js')).toMatch(/module\.exports = \{ sessionRouter, createSession \};\n$/);
+    for (const file of cjs.filter((f) => !f.path.endsWith('.d.ts'))) {
+      expect(file.content, file.path).not.toMatch(/^\s*(?:import|export)\s/m);
+      expect(file.content, file.path).not.toMatch(/__esModule|exports\.\w+ =|Object\.defineProperty\(exports/);
+    }
+  });
+
+  it('keeps every comment of the TypeScript output', async () => {
+    for (const [variant, packageType] of [['esm', 'module'], ['cjs', 'commonjs']] as const) {
+      const ts = await renderFiles({ framework: 'fastify' });
+      const js = await renderFiles({ framework: 'fastify', language: 'js', moduleFormat: variant }, packageType);
+      for (const file of ts) {
+        const name = path.posix.basename(file.path, '.ts');
+        const out = js.find((f) => path.posix.basename(f.path).replace(/\.[cm]?js$/, '') === name)?.content ?? '';
+        // Line comments, and the prose of block comments (JSDoc gains tags, so compare line by line).
+        const prose = (text: string) =>
+          [...text.matchAll(/\/\/ ?(.*)|^\s*\* ?([A-Za-z`].*)$|\/\*\* ?(.*?) ?\*\//gm)].map((m) => (m[1] ?? m[2] ?? m[3] ?? '').trim()).filter((line) => /[a-z]{3}/.test(line));
+        const jsProse = new Set(prose(out).concat(prose(js.find((f) => f.path.endsWith('types.d.ts'))?.content ?? '')));
+        for (const line of prose(file.content).filter((l) => /^[A-Z`(]/.test(l))) {
+          expect(jsProse.has(line) || out.includes(line), `${variant} ${name}: ${line}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('every syntax the templates must not use is refused, naming the file', async () => {
+    const { toJavaScript } = await import('../../src/render/to-js.js');
+    const convert = (code: string) => toJavaScript(code, { format: 'esm', specifier: (s) => s, fileName: 'x.ts' });
+    expect(() => convert('enum A { B }')).toThrow(/x\.ts:1: an enum/);
+    expect(() => convert('class A { constructor(private b: string) {} }')).toThrow(/parameter property/);
+    expect(() => convert('f<string>(1);')).toThrow(/explicit type arguments/);
+    expect(() => convert('namespace N { export const a = 1; }')).toThrow(/namespace/);
+    expect(convert('export const a: number = 1;').code).toBe('/** @type {number} */\nexport const a = 1;');
   });
 });
 

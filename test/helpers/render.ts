@@ -13,9 +13,14 @@ export function parseConfig(input: ConfigInput): Config {
   return result.config;
 }
 
-/** Renders a config in memory, formatted with Prettier defaults (no project config). */
-export async function renderFiles(input: ConfigInput): Promise<RenderedFile[]> {
+/**
+ * Renders a config in memory, formatted with Prettier defaults (no project
+ * config). `packageType` is the project's package.json `"type"`, which decides
+ * JavaScript file extensions (none: no package.json).
+ */
+export async function renderFiles(input: ConfigInput, packageType?: 'module' | 'commonjs'): Promise<RenderedFile[]> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'sss-render-'));
+  if (packageType) await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: packageType }));
   return (await renderProject(parseConfig(input), root)).files;
 }
 
@@ -35,4 +40,18 @@ export async function renderToDisk(input: ConfigInput, name: string): Promise<{ 
     await writeFile(target, file.content);
   }
   return { root, outDir: path.join(root, config.outDir) };
+}
+
+/**
+ * Renders `input` into an existing project folder (the `package.json` there
+ * decides `.js`/`.mjs`/`.cjs` for JavaScript output). Returns the files written.
+ */
+export async function renderInto(root: string, input: ConfigInput): Promise<RenderedFile[]> {
+  const files = (await renderProject(parseConfig(input), root)).files;
+  for (const file of files) {
+    const target = path.join(root, file.path);
+    await mkdir(path.dirname(target), { recursive: true });
+    await writeFile(target, file.content);
+  }
+  return files;
 }

@@ -50,6 +50,18 @@ export const VARIANTS = {
 
 export type VariantName = keyof typeof VARIANTS;
 
+/**
+ * JavaScript output, snapshotted and checked per framework: ESM in a
+ * `"type": "module"` package (`.js`), and CommonJS in the same package, where
+ * it must be `.cjs` (so the renamed import specifiers are covered too).
+ */
+export const JS_VARIANTS = {
+  'js-esm': { config: { language: 'js', moduleFormat: 'esm' }, packageType: 'module', ext: '.js' },
+  'js-cjs': { config: { language: 'js', moduleFormat: 'cjs' }, packageType: 'module', ext: '.cjs' },
+} as const satisfies Record<string, { config: Omit<ConfigInput, 'framework'>; packageType: 'module' | 'commonjs'; ext: string }>;
+
+export type JsVariantName = keyof typeof JS_VARIANTS;
+
 export function variantConfig(framework: Framework, variant: VariantName): ConfigInput {
   return { framework, ...VARIANTS[variant] } as ConfigInput;
 }

@@ -4,8 +4,12 @@
 /**
  * Browser helper: `fetch` for your API that renews the session when the
  * access token expires. Import it from front-end code; it has no server
- * dependencies.
+ * dependencies, and it typechecks with or without the DOM lib (Node's own
+ * `fetch` types suffice), so a server-only tsconfig compiles it too.
  */
+
+/** What `fetch` accepts as its first argument (`RequestInfo | URL` in the DOM lib). */
+type FetchInput = Parameters<typeof fetch>[0];
 
 const REFRESH_ROUTE = "/auth/refresh";
 
@@ -117,7 +121,7 @@ function exclusive<T>(task: () => Promise<T>): Promise<T> {
  * if (response.status === 401) location.assign("/auth/login");
  */
 export async function sessionFetch(
-  input: RequestInfo | URL,
+  input: FetchInput,
   init: RequestInit = {},
 ): Promise<Response> {
   const request = { credentials: "same-origin", ...init } satisfies RequestInit;

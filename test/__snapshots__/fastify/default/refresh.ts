@@ -44,11 +44,21 @@ export class RefreshCoordinator {
     at: number;
   }[] = [];
 
+  private readonly redeem: Redeem;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  // Plain fields, not parameter properties, so Node's own type stripping
+  // (`erasableSyntaxOnly`) can run this file.
   constructor(
-    private readonly redeem: Redeem = redeemRefreshToken,
-    private readonly ttlMs: number = REFRESH.resultTtlMs,
-    private readonly now: () => number = Date.now,
-  ) {}
+    redeem: Redeem = redeemRefreshToken,
+    ttlMs: number = REFRESH.resultTtlMs,
+    now: () => number = Date.now,
+  ) {
+    this.redeem = redeem;
+    this.ttlMs = ttlMs;
+    this.now = now;
+  }
 
   /**
    * @example

@@ -7,7 +7,7 @@
  */
 
 /** Cookies are `Secure` (and prefixed) in production, plain in local development over http. */
-export const SECURE_COOKIES = process.env.NODE_ENV === "production";
+export const SECURE_COOKIES = process.env["NODE_ENV"] === "production";
 
 export interface CookieSpec {
   readonly name: string;
