@@ -139,7 +139,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * Pages served with `Referrer-Policy: no-referrer` make Chromium send
  * `Origin: null` on same-origin form posts; step 1 lets those through.
  *
- * @returns `undefined` when the request may proceed, else the 403 to answer.
+ * Answers `undefined` when the request may proceed, else the 403 to answer.
  */
 export function crossSiteRejection(
   req: Pick<SessionRequest, "method" | "headers">,

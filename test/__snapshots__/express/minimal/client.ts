@@ -105,7 +105,7 @@ function refreshSince(sentAt: number): Promise<boolean> {
 }
 
 /** Runs `task` holding the cross-tab refresh lock where the browser has Web Locks. */
-function exclusive<T>(task: () => Promise<T>): Promise<T> {
+function exclusive(task: () => Promise<boolean>): Promise<boolean> {
   const locks = browser.navigator?.locks;
   return locks ? locks.request(LOCK_NAME, task) : task();
 }

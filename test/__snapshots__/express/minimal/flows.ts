@@ -271,7 +271,7 @@ async function callbackFailure(
 function isNavigation(req: FlowRequest): boolean {
   const mode = req.headers["sec-fetch-mode"];
   if (mode !== undefined) return mode === "navigate";
-  const accept = req.headers.accept;
+  const accept = req.headers["accept"];
   return typeof accept === "string" && accept.includes("text/html");
 }
 

@@ -100,7 +100,9 @@ async function authRoutes(app: FastifyInstance): Promise<void> {
         ),
       ),
   );
-  app.delete<{ Params: { id: string } }>(
+  // The route pattern guarantees `id`; a cast rather than `app.delete<…>()`,
+  // which the JavaScript output could not express.
+  app.delete(
     ROUTES.sessionById,
     { preHandler: requireSession },
     async (request, reply) =>
@@ -110,7 +112,7 @@ async function authRoutes(app: FastifyInstance): Promise<void> {
           revokeSession(
             flowRequest(request),
             authOf(request),
-            request.params.id,
+            (request.params as { id: string }).id,
           ),
         ),
       ),

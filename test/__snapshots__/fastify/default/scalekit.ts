@@ -66,6 +66,18 @@ export function scalekit(): ScalekitClient {
 /** Scalekit (or the network to it) failed: answer 503, keep the session. */
 export class AuthUnavailableError extends Error {
   override name = "AuthUnavailableError";
+
+  constructor(message: string, cause?: unknown) {
+    super(message);
+    // Set here rather than with `super(message, { cause })`, which needs the
+    // ES2022 lib in the app's tsconfig. Non-enumerable, as the built-in one is.
+    if (cause !== undefined)
+      Object.defineProperty(this, "cause", {
+        value: cause,
+        writable: true,
+        configurable: true,
+      });
+  }
 }
 
 /** The token can never be valid: answer 401 and clear the session. */
@@ -78,11 +90,13 @@ export class TokenExpiredError extends Error {
   override name = "TokenExpiredError";
 }
 
-/** Claims Scalekit puts in an access token. */
+/**
+ * Claims Scalekit puts in an access token. `exp` is required: a token without
+ * an expiry would be valid (and cached) forever.
+ */
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
   sid: string;
-  /** Required: a token without an expiry would be valid (and cached) forever. */
   exp: number;
   oid?: string;
   roles?: string[];
@@ -134,7 +148,7 @@ export async function verifyAccessToken(
   const payload = await verifyJwt(token, "access token");
   if (
     typeof payload.sub !== "string" ||
-    typeof payload.sid !== "string" ||
+    typeof payload["sid"] !== "string" ||
     !Number.isFinite(payload.exp)
   ) {
     throw new InvalidTokenError("access token lacks sub, sid or a finite exp");
@@ -160,10 +174,13 @@ export async function verifyIdToken(
 ): Promise<JWTPayload> {
   if (!token) throw new InvalidTokenError("the token response has no ID token");
   const payload = await verifyJwt(token, "ID token", ["sub", "exp", "iat"]);
-  if (payload.azp !== undefined && payload.azp !== getSettings().clientId) {
+  if (
+    payload["azp"] !== undefined &&
+    payload["azp"] !== getSettings().clientId
+  ) {
     throw new InvalidTokenError("ID token was issued to another party (azp)");
   }
-  if (payload.nonce !== expected.nonce)
+  if (payload["nonce"] !== expected.nonce)
     throw new InvalidTokenError("ID token nonce does not match this login");
   if (payload.sub !== expected.sub)
     throw new InvalidTokenError(
@@ -207,9 +224,10 @@ async function verifyJwt(
       throw new InvalidTokenError(`${what} rejected (${error.code})`);
     }
     // Timeouts, network errors and bad key-set responses: we could not check.
-    throw new AuthUnavailableError("could not fetch the Scalekit key set", {
-      cause: error,
-    });
+    throw new AuthUnavailableError(
+      "could not fetch the Scalekit key set",
+      error,
+    );
   }
 }
 
@@ -250,9 +268,10 @@ export async function redeemRefreshToken(
       signal: AbortSignal.timeout(SCALEKIT.timeoutMs),
     });
   } catch (error) {
-    throw new AuthUnavailableError("Scalekit token endpoint unreachable", {
-      cause: error,
-    });
+    throw new AuthUnavailableError(
+      "Scalekit token endpoint unreachable",
+      error,
+    );
   }
   const body: unknown = await response.json().catch(() => null);
   if (response.ok) {
