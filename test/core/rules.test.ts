@@ -146,3 +146,34 @@ describe('4, 5. cookie attributes', () => {
     }
   });
 });
+
+describe('login and callback', () => {
+  it('a returnTo over the bound lands on / (and the state cookie still fits one line)', async () => {
+    expect((await loginState(plain, `/${'a'.repeat(9_500)}`)).returnTo).toBe('/');
+  });
+
+  it('HEAD (or any method but GET) on login and callback: 405, no cookie written', async () => {
+    for (const method of ['HEAD', 'POST']) {
+      for (const reply of [await plain.flows.login(request(method)), await plain.flows.callback(request(method, {}, 'state=x&code=y'))]) {
+        expect(reply.status).toBe(405);
+        expect(reply.cookies).toEqual([]);
+      }
+    }
+  });
+
+  it('every login attempt has its own state cookie, so parallel sign-ins do not overwrite each other', async () => {
+    const stateName = plain.policy.COOKIES.state.name;
+    const names = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const reply = await plain.flows.login(request('GET'));
+      for (const line of reply.cookies) if (line.startsWith(`${stateName}.`)) names.add(line.split('=')[0]!);
+    }
+    expect(names.size).toBe(5);
+  });
+
+  it('POST refresh from a foreign Origin: 403, nothing cleared', async () => {
+    const reply = await plain.flows.refresh(request('POST', { origin: `${APP_URL}.evil.net` }));
+    expect(reply.status).toBe(403);
+    expect(reply.cookies).toEqual([]);
+  });
+});
