@@ -78,7 +78,7 @@ describe('1. returnTo never leaves the app', () => {
 
 describe('2, 3. the cross-site guard on logout, revoke-all and DELETE sessions/:id', () => {
   const auth = { userId: 'usr_1', sessionId: 'ses_1' } as never;
-  const foreign = [
+  const foreign: Record<string, string>[] = [
     { origin: 'https://evil.example' },
     { origin: `${APP_URL}.evil.net` },
     { 'sec-fetch-site': 'cross-site', origin: `${APP_URL}.evil.net` },
