@@ -106,7 +106,7 @@ function run(mutant: Mutant): Outcome {
     }
     const args = ['vitest', 'run', ...mutant.tests, '--exclude', SNAPSHOT_TESTS, '--reporter=json', `--outputFile=${report}`, '--bail=1'];
     if (mutant.grep) args.push('-t', mutant.grep);
-    const result = spawnSync('npx', args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: process.env.CI ?? '' } });
+    const result = spawnSync('npx', args, { cwd: ROOT, encoding: 'utf8' });
     return { name: mutant.name, killedBy: result.status === 0 ? undefined : firstFailure(report, result.stderr), seconds: (Date.now() - started) / 1000 };
   } finally {
     restoreFile?.();
