@@ -221,9 +221,7 @@ describe('generate refuses bad input and writes nothing', () => {
     expect(await readTree(dir)).toEqual({});
   });
 
-  // EXPECTED TO FAIL today: validateConfig throws a TypeError for a JSON value
-  // that is not an object (src/config/rules.ts), so main prints
-  // "internal error: TypeError ..." with a stack trace instead of a problem line.
+  // A JSON value that is not an object is a problem line, never an internal error with a stack.
   it.each([['[]'], ['null'], ['"express"']])('a config file holding %s: exit 1 with a clean problem line', async (json) => {
     const dir = await project();
     await writeConfig(dir, json);

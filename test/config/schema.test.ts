@@ -144,8 +144,7 @@ describe('cross-field rules', () => {
 
     // The session routes also serve `${sessions}/revoke-all` (POST) and
     // `${sessions}/:id` (DELETE), contract §5; a POST logout or refresh route
-    // on revoke-all is a duplicate route. EXPECTED TO FAIL against
-    // src/config/rules.ts today (only the five configured paths are compared).
+    // on revoke-all is a duplicate route.
     it.each(['logout', 'refresh'])('rejects routes.%s on the derived sessions/revoke-all route', (key) => {
       const problems = problemsOf({ framework: 'express', routes: { [key]: '/api/sessions/revoke-all' } });
       const line = problems.find((candidate) => candidate.startsWith(`routes.${key}: `) || candidate.startsWith('routes.sessions: '));
@@ -251,7 +250,7 @@ describe('cross-field rules', () => {
 
     // Contract §3: "a __Host- cookie must have Path / and no domain". The access
     // cookie's Path is routes.apiPrefix; browsers drop a __Host- cookie with any
-    // other Path or with a Domain. EXPECTED TO FAIL against src/config/rules.ts today.
+    // other Path or with a Domain.
     it('rejects an explicit __Host- name whose cookie Path is not / (access Path is apiPrefix "/api")', () => {
       problemAt(
         problemsOf({ framework: 'express', cookies: { prefix: 'none', secure: 'always', names: { access: '__Host-at' } } }),
@@ -452,9 +451,7 @@ describe('single-field errors', () => {
   });
 
   // A config file holding valid JSON that is not an object must be a clean
-  // problem line, not a crash. EXPECTED TO FAIL today: crossFieldIssues in
-  // src/config/rules.ts reads config.routes[...] / config.encryption.keySource.type
-  // before checking that the field parsed, and throws a TypeError.
+  // problem line, not a crash.
   it.each([
     ['null', null, '(config)'],
     ['an array', [], '(config)'],

@@ -128,3 +128,29 @@ describe('strict base64url', () => {
     expect(Buffer.from(variant, 'base64url').equals(Buffer.from(tag, 'base64url'))).toBe(true);
   });
 });
+
+describe('the wire format is exact', () => {
+  // Written by someone holding the key but not by `seal`: GCM itself accepts
+  // any IV length and a tag down to 4 bytes, so only the format check refuses these.
+  it.each([
+    ['a 16-byte IV', 16, 16],
+    ['an 8-byte IV', 8, 16],
+    ['a 12-byte tag', 12, 12],
+  ])('a value sealed with %s does not open', async (_name, ivBytes, tagBytes) => {
+    const { createCipheriv, randomBytes } = await import('node:crypto');
+    const keyring = ring(keyEntry('k1'));
+    const iv = randomBytes(ivBytes);
+    const cipher = createCipheriv('aes-256-gcm', keyring[0]!.key, iv, { authTagLength: tagBytes });
+    cipher.setAAD(Buffer.from('v1.access.k1', 'utf8'));
+    const ciphertext = Buffer.concat([cipher.update('secret-token', 'utf8'), cipher.final()]);
+    const sealed = ['v1', 'k1', iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    expect(mod.crypto.open('access', sealed, keyring)).toBeNull();
+    // Control: the same construction with the real sizes opens.
+    const iv12 = randomBytes(12);
+    const good = createCipheriv('aes-256-gcm', keyring[0]!.key, iv12, { authTagLength: 16 });
+    good.setAAD(Buffer.from('v1.access.k1', 'utf8'));
+    const body = Buffer.concat([good.update('secret-token', 'utf8'), good.final()]);
+    const control = ['v1', 'k1', iv12.toString('base64url'), body.toString('base64url'), good.getAuthTag().toString('base64url')].join('.');
+    expect(mod.crypto.open('access', control, keyring)?.plaintext).toBe('secret-token');
+  });
+});

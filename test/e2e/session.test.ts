@@ -292,6 +292,23 @@ describe.each(MATRIX)('generated %s app, %s mode', (framework, mode) => {
     expect((await h.request(mine, 'GET', '/api/me')).status).toBe(200);
   });
 
+  it('revoking my own current session: 200 current true, every session cookie cleared at its Path', async () => {
+    const jar = await h.signIn();
+    const list = await h.request(jar, 'GET', '/api/sessions');
+    const currentId = (list.body as { sessions: { id: string; current: boolean }[] }).sessions.find((s) => s.current)?.id;
+    expect(currentId).toBeDefined();
+    const result = await h.request(jar, 'DELETE', `/api/sessions/${currentId}`, sameOrigin());
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual({ revoked: currentId, current: true });
+    const lines = cookieLines(result);
+    for (const [name, path] of Object.entries(CLEARED_PATHS)) {
+      expect(attribute(lines.get(name), 'Max-Age'), name).toBe('0');
+      expect(attribute(lines.get(name), 'Path'), name).toBe(path);
+    }
+    expect(jar.all()).toEqual([]);
+    expect(h.emulator.controls.sessions().find((s) => s.sessionId === currentId)?.status).toBe('revoked');
+  });
+
   it('revoke-all ends the session: cookies cleared, the refresh token no longer works', async () => {
     const jar = await h.signIn();
     const refreshCookie = jar.get('sk_refresh');
