@@ -70,8 +70,8 @@ export const MUTANTS: Mutant[] = [
   {
     name: '04b-secure-production-misspelt',
     file: POLICY,
-    find: "export const SECURE_COOKIES = process.env.NODE_ENV === 'production';",
-    replace: "export const SECURE_COOKIES = process.env.NODE_ENV === 'prod';",
+    find: "export const SECURE_COOKIES = process.env['NODE_ENV'] === 'production';",
+    replace: "export const SECURE_COOKIES = process.env['NODE_ENV'] === 'prod';",
     tests: RULES,
   },
   {
@@ -98,7 +98,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: '07-key-set-outage-is-invalid-token',
     file: SCALEKIT,
-    find: "    throw new AuthUnavailableError('could not fetch the Scalekit key set', { cause: error });",
+    find: "    throw new AuthUnavailableError('could not fetch the Scalekit key set', error);",
     replace: "    throw new InvalidTokenError('could not fetch the Scalekit key set');",
     tests: TOKENS,
   },
@@ -106,7 +106,7 @@ export const MUTANTS: Mutant[] = [
   {
     name: '09-sid-sub-not-required',
     file: SCALEKIT,
-    find: "if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !Number.isFinite(payload.exp)) {",
+    find: "if (typeof payload.sub !== 'string' || typeof payload['sid'] !== 'string' || !Number.isFinite(payload.exp)) {",
     replace: 'if (!Number.isFinite(payload.exp)) {',
     tests: TOKENS,
   },
@@ -311,14 +311,14 @@ export const MUTANTS: Mutant[] = [
     file: SCALEKIT,
     edits: [
       { find: "    requiredClaims: ['exp', ...requiredClaims],", replace: '    requiredClaims: [...requiredClaims],' },
-      { find: " || typeof payload.sid !== 'string' || !Number.isFinite(payload.exp)) {", replace: " || typeof payload.sid !== 'string') {" },
+      { find: " || typeof payload['sid'] !== 'string' || !Number.isFinite(payload.exp)) {", replace: " || typeof payload['sid'] !== 'string') {" },
     ],
     tests: TOKENS,
   },
   {
     name: 'id-token-nonce-unchecked',
     file: SCALEKIT,
-    find: 'if (payload.nonce !== expected.nonce) throw',
+    find: "if (payload['nonce'] !== expected.nonce) throw",
     replace: 'if (false) throw',
     tests: OIDC,
     grep: 'callback refuses every invalid ID token',
