@@ -92,7 +92,7 @@ describe('Express, TypeScript ESM, npm', () => {
     expect(generated.stdout).toContain('redirect URL:     http://localhost:3000/auth/callback');
     expect(generated.stdout).toContain('post-logout URL:  http://localhost:3000/');
     expect(generated.stdout).toContain('`npx scalekit-session-scaffold keygen`');
-    expect(await readdir(path.join(dir, 'src/session'))).toHaveLength(13);
+    expect(await readdir(path.join(dir, 'src/session'))).toHaveLength(14);
     expect(await tsc(dir)).toBe('');
   });
 });
@@ -118,7 +118,7 @@ describe('Fastify, TypeScript, a pnpm workspace package', () => {
     expect(generated.code).toBe(0);
     expect(generated.stdout).toContain('`pnpm dlx scalekit-session-scaffold keygen`');
     expect(generated.stdout).toContain('await app.register(sessionPlugin);');
-    expect(await readdir(path.join(pkg, 'src/session'))).toHaveLength(13);
+    expect(await readdir(path.join(pkg, 'src/session'))).toHaveLength(14);
     expect(await tsc(pkg)).toBe('');
   });
 });
@@ -182,7 +182,7 @@ describe('a project that already has its own src/session', () => {
     expect(init.code).toBe(0);
     expect((await readJson(path.join(dir, 'scalekit-session.config.json'))).outDir).toBe('src/auth');
     expect((await bin(['generate'], dir)).code).toBe(0);
-    expect(await readdir(path.join(dir, 'src/auth'))).toHaveLength(13);
+    expect(await readdir(path.join(dir, 'src/auth'))).toHaveLength(14);
     expect(await readFile(path.join(dir, 'src/session/store.ts'), 'utf8')).toBe(before);
     expect(await tsc(dir)).toBe('');
   });
