@@ -5,10 +5,8 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { describeRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import type { Framework } from '../helpers/variants.js';
 import { APP_TIMEOUT_MS, attribute, cookieLines, type Mode, waitForExpiry } from './harness.js';
-import { REPLICA_COUNT, REPLICA_HEADER, type Replicas, runUntilExit, startReplicas } from './replicas.js';
+import { REDIS_STORE, REPLICA_COUNT, REPLICA_HEADER, type Replicas, runUntilExit, startReplicas } from './replicas.js';
 
-/** The store under test (contract §7), with the defaults spelled out. */
-export const REDIS_STORE = { type: 'redis', urlVar: 'REDIS_URL', keyPrefix: 'sk:' } as const;
 const SESSION_COOKIE = 'sk_session';
 const STORM = 200;
 /**

@@ -12,6 +12,9 @@ import { runBin } from '../helpers/project.js';
 import type { Framework } from '../helpers/variants.js';
 import { APP_TIMEOUT_MS, type Mode } from './harness.js';
 
+/** The store under test (contract §7): `REDIS_URL`, keys under `sk:`. */
+export const REDIS_STORE = { type: 'redis', urlVar: 'REDIS_URL', keyPrefix: 'sk:' } as const;
+
 /** The header the proxy adds to every response: the index of the replica that answered. */
 export const REPLICA_HEADER = 'x-test-replica';
 
