@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { CookieJar, type HttpResult } from '../../src/demo/http-client.js';
+import { freePort } from '../../src/demo/project.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { describeRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import type { Framework } from '../helpers/variants.js';
@@ -268,6 +269,45 @@ export function replicaSuite(framework: Framework): void {
         await expectWorksEverywhere(await signIn());
       });
 
+      it('Redis answering READONLY when a refresh needs a write: 503 before any token call, cookie untouched; writable again: it refreshes', async () => {
+        const jar = await expiredSession();
+        emulator.controls.resetCounts();
+        // A replica of a master that is not there: reads are served, every write answers READONLY.
+        await redis.cli('REPLICAOF', '127.0.0.1', String(await freePort()));
+        try {
+          const result = await refreshing(jar);
+          expect({ status: result.status, body: result.body }).toEqual({ status: 503, body: { error: 'auth_unavailable' } });
+          expect(result.headers.get('retry-after')).toMatch(/^\d+$/);
+          expect(result.setCookies).toEqual([]);
+          // Rotating the refresh token with nowhere to save the result would log the user out.
+          expect(emulator.controls.counts()['token.refresh_token']).toBe(0);
+        } finally {
+          await redis.cli('REPLICAOF', 'NO', 'ONE');
+        }
+        expect((await refreshing(jar)).status).toBe(refreshed);
+        expect(emulator.controls.counts()['token.refresh_token']).toBe(1);
+        await expectWorksEverywhere(jar);
+      });
+
+      it('Redis answering NOAUTH (a password set, connections dropped): 503 everywhere; password removed: the same cookie works', async () => {
+        const jar = await signIn();
+        await expectWorksEverywhere(jar);
+        const password = 'sss-test-password';
+        await redis.cli('CONFIG', 'SET', 'requirepass', password);
+        try {
+          await redis.cli('-a', password, '--no-auth-warning', 'CLIENT', 'KILL', 'TYPE', 'normal');
+          await redis.cli('-a', password, '--no-auth-warning', 'CLIENT', 'KILL', 'TYPE', 'pubsub');
+          await expectUnavailableEverywhere(jar);
+        } finally {
+          await redis.cli('-a', password, '--no-auth-warning', 'CONFIG', 'SET', 'requirepass', '');
+        }
+        for (const index of replicas) {
+          await expect
+            .poll(async () => (await r.requestReplica(index, copyOf(jar), 'GET', '/api/me')).status, { timeout: 15_000, interval: 200 })
+            .toBe(200);
+        }
+      });
+
       it('FLUSHALL: 401 session_expired with the cookie cleared, on every replica', async () => {
         const jar = await signIn();
         await expectWorksEverywhere(jar);
@@ -352,7 +392,7 @@ export function replicaSuite(framework: Framework): void {
         emulator.controls.setOutage('token', 'hang');
         // Replica 0 takes the lock and hangs in the token call; it dies before its Scalekit timeout.
         const doomed = refreshing(jar, 0).catch(() => undefined);
-        const lockKey = await waitFor(async () => (await redis.keys()).find((key) => !before.has(key) && /lock/i.test(key)), APP_TIMEOUT_MS / 2);
+        const lockKey = await waitFor(async () => (await redis.keys()).find((key) => !before.has(key) && /lock/i.test(key)), 10_000);
         expect(lockKey, `a lock key appeared; keys now: ${(await redis.keys()).join(', ')}`).toBeDefined();
         await r.kill(0);
         await doomed;
