@@ -13,7 +13,7 @@ import { AuthUnavailableError } from "./scalekit.js";
  * of queueing; the connection comes back by itself, with backoff.
  */
 
-export type RedisConnection = ReturnType<typeof createClient>;
+export type RedisConnection = ReturnType<typeof newClient>;
 
 /** Redis could not answer in time, or answered with an error: a 503, never a logout. */
 export class StoreUnavailableError extends AuthUnavailableError {
@@ -54,19 +54,7 @@ export function connectRedis(): RedisConnection {
       `${STORE.urlVar} must be a redis:// or rediss:// URL with a host, e.g. redis://127.0.0.1:6379.`,
     );
   }
-  const client = createClient({
-    url,
-    // Commands sent while the connection is down fail at once (a 503) instead
-    // of piling up until Redis returns.
-    disableOfflineQueue: true,
-    commandsQueueMaxLength: MAX_PENDING_COMMANDS,
-    socket: {
-      connectTimeout: STORE.timeoutMs,
-      reconnectStrategy: (retries) =>
-        Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) +
-        Math.floor(Math.random() * 100),
-    },
-  });
+  const client = newClient(url);
   // Without a listener an error event would crash the process. One line per
   // new kind of failure, so an outage does not flood the log.
   client.on("error", (error: unknown) => {
@@ -85,15 +73,79 @@ export function connectRedis(): RedisConnection {
   return client;
 }
 
+function newClient(url: string) {
+  return createClient({
+    url,
+    // Commands sent while the connection is down fail at once (a 503) instead
+    // of piling up until Redis returns.
+    disableOfflineQueue: true,
+    commandsQueueMaxLength: MAX_PENDING_COMMANDS,
+    socket: {
+      connectTimeout: STORE.timeoutMs,
+      reconnectStrategy: (retries: number) =>
+        Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) +
+        Math.floor(Math.random() * 100),
+    },
+  });
+}
+
+/** The value at `key`, `null` when there is none. */
+export async function redisGet(key: string): Promise<string | null> {
+  return (await guarded((client) => client.get(key))) as string | null;
+}
+
+/** Sets `key` only if it does not exist, expiring after `ttlMs`: true when it was set. */
+export async function redisSetIfAbsent(
+  key: string,
+  value: string,
+  ttlMs: number,
+): Promise<boolean> {
+  const reply = await guarded((client) =>
+    client.set(key, value, {
+      expiration: { type: "PX", value: ttlMs },
+      condition: "NX",
+    }),
+  );
+  return reply !== null;
+}
+
+/** Runs a Lua script atomically; its reply as Redis gives it. */
+export async function redisEval(
+  script: string,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
+  return guarded((client) => client.eval(script, { keys, arguments: args }));
+}
+
+/** Every field and value of the hash at `key` (`{}` when there is none). */
+export async function redisHashGetAll(
+  key: string,
+): Promise<Record<string, string>> {
+  return (await guarded((client) => client.hGetAll(key))) as Record<
+    string,
+    string
+  >;
+}
+
+export type RedisTransaction = ReturnType<RedisConnection["multi"]>;
+
+/** Queues commands on a MULTI and runs them as one transaction. */
+export async function redisTransaction(
+  queue: (multi: RedisTransaction) => RedisTransaction,
+): Promise<void> {
+  await guarded((client) => queue(client.multi()).exec());
+}
+
 /**
  * Runs one Redis exchange under the store's rules: at most `STORE.timeoutMs`
  * (Redis paused or a network partition leave the socket open but silent, and
  * the client's own timeout stops counting once a command is written), and
  * any failure becomes a `StoreUnavailableError`.
  */
-export async function redis<T>(
-  run: (client: RedisConnection) => Promise<T>,
-): Promise<T> {
+async function guarded(
+  run: (client: RedisConnection) => Promise<unknown>,
+): Promise<unknown> {
   const client = connectRedis();
   if (pending >= MAX_PENDING_COMMANDS)
     throw new StoreUnavailableError("too many Redis commands waiting");

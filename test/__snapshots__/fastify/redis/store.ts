@@ -8,7 +8,15 @@ import { decodeJwt } from "jose";
 import { type CookieJar, readCookie, writeCookie } from "./cookies.js";
 import { open, type Opened, seal } from "./crypto.js";
 import { REFRESH, SCALEKIT, SESSION_MAX_AGE_SECONDS, STORE } from "./policy.js";
-import { connectRedis, redis, StoreUnavailableError } from "./redis.js";
+import {
+  connectRedis,
+  redisEval,
+  redisGet,
+  redisHashGetAll,
+  redisSetIfAbsent,
+  redisTransaction,
+  StoreUnavailableError,
+} from "./redis.js";
 import { InvalidTokenError, redeemRefreshToken } from "./scalekit.js";
 
 /**
@@ -111,7 +119,7 @@ export async function findSession(jar: CookieJar): Promise<SessionLookup> {
   if (!opened || !ID_RE.test(opened.plaintext))
     return { found: false, code: "invalid_session" };
   const id = opened.plaintext;
-  const sealed = await redis((client) => client.get(sessionKey(id)));
+  const sealed = await redisGet(sessionKey(id));
   if (sealed === null) return { found: false, code: "session_expired" };
   const cookies = opened.stale
     ? writeCookie("session", seal("session", id))
@@ -154,17 +162,15 @@ export async function saveSession(tokens: {
     refreshedAt: Date.now(),
   };
   const lifetimeMs = SESSION_MAX_AGE_SECONDS * 1000;
-  await redis((client) =>
-    client
-      .multi()
+  await redisTransaction((multi) =>
+    multi
       .set(sessionKey(id), sealRecord(id, record), {
         expiration: { type: "PX", value: lifetimeMs },
       })
       .hSet(userKey(record.sub), id, record.sid)
       // Every session gets the same lifetime, so the newest outlives the
       // others: the index lives as long as it does.
-      .pExpire(userKey(record.sub), lifetimeMs)
-      .exec(),
+      .pExpire(userKey(record.sub), lifetimeMs),
   );
   return writeCookie("session", seal("session", id));
 }
@@ -205,19 +211,11 @@ async function refreshOnce(session: StoredSession): Promise<Refreshed> {
   for (;;) {
     const renewed = await renewedRecord(session);
     if (renewed) return { accessToken: renewed.accessToken, cookies: [] };
-    const locked = await redis((client) =>
-      client.set(lockKey(session.id), owner, {
-        expiration: { type: "PX", value: LOCK_MS },
-        condition: "NX",
-      }),
-    );
-    if (locked !== null) {
+    if (await redisSetIfAbsent(lockKey(session.id), owner, LOCK_MS)) {
       try {
         // Read again under the lock: another process may have finished a
         // refresh between the read above and taking the lock.
-        const current = await redis((client) =>
-          client.get(sessionKey(session.id)),
-        );
+        const current = await redisGet(sessionKey(session.id));
         const record =
           current === null ? null : openRecord(session.id, current);
         if (current === null || !record)
@@ -226,12 +224,9 @@ async function refreshOnce(session: StoredSession): Promise<Refreshed> {
           return { accessToken: record.accessToken, cookies: [] };
         return await redeemAndSave(session.id, current, record);
       } finally {
-        await redis((client) =>
-          client.eval(UNLOCK_SCRIPT, {
-            keys: [lockKey(session.id)],
-            arguments: [owner],
-          }),
-        ).catch(() => undefined);
+        await redisEval(UNLOCK_SCRIPT, [lockKey(session.id)], [owner]).catch(
+          () => undefined,
+        );
       }
     }
     // Another process holds the lock: wait for its record, or for its lock to lapse.
@@ -253,7 +248,7 @@ async function refreshOnce(session: StoredSession): Promise<Refreshed> {
 async function renewedRecord(
   session: StoredSession,
 ): Promise<SessionRecord | undefined> {
-  const current = await redis((client) => client.get(sessionKey(session.id)));
+  const current = await redisGet(sessionKey(session.id));
   const record = current === null ? null : openRecord(session.id, current);
   if (current === null || !record)
     throw new InvalidTokenError("the session record is gone");
@@ -285,21 +280,17 @@ async function redeemAndSave(
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       // Spent, revoked or expired at Scalekit: the session is over on every process.
-      await redis((client) =>
-        client.eval(DELETE_IF_SCRIPT, {
-          keys: [sessionKey(id)],
-          arguments: [sealed],
-        }),
-      ).catch(() => undefined);
+      await redisEval(DELETE_IF_SCRIPT, [sessionKey(id)], [sealed]).catch(
+        () => undefined,
+      );
     }
     throw error;
   }
   const next: SessionRecord = { ...record, ...tokens, refreshedAt: Date.now() };
-  const swapped = await redis((client) =>
-    client.eval(SWAP_SCRIPT, {
-      keys: [sessionKey(id)],
-      arguments: [sealed, sealRecord(id, next)],
-    }),
+  const swapped = await redisEval(
+    SWAP_SCRIPT,
+    [sessionKey(id)],
+    [sealed, sealRecord(id, next)],
   );
   // Deleted while Scalekit answered: revoked, so the new tokens are dropped.
   if (swapped !== 1)
@@ -335,12 +326,10 @@ export async function revokeStored(target: {
   userId: string;
   sessionId?: string | undefined;
 }): Promise<void> {
-  const index = await redis((client) => client.hGetAll(userKey(target.userId)));
-  const ids = Object.entries(index)
-    .filter(
-      ([, sid]) => target.sessionId === undefined || sid === target.sessionId,
-    )
-    .map(([id]) => id);
+  const index = await redisHashGetAll(userKey(target.userId));
+  const ids = Object.keys(index).filter(
+    (id) => target.sessionId === undefined || index[id] === target.sessionId,
+  );
   await deleteSessions(target.userId, ids);
 }
 
@@ -357,11 +346,9 @@ async function deleteSessions(
   ids: string[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  await redis((client) => {
-    const batch = client.multi().del(ids.map(sessionKey));
-    return (
-      userId === undefined ? batch : batch.hDel(userKey(userId), ids)
-    ).exec();
+  await redisTransaction((multi) => {
+    const batch = multi.del(ids.map(sessionKey));
+    return userId === undefined ? batch : batch.hDel(userKey(userId), ids);
   });
 }
 
