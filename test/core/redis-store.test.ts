@@ -116,6 +116,20 @@ describeRedis('Redis store: one refresh across processes (generated cases)', () 
     }
   }, 120_000);
 
+  it('a request that read the session before another process renewed it gets the new tokens, not a second token call', async () => {
+    const { issued, jar } = await signIn();
+    const stale = await copies[0]!.findSession(jar);
+    const fresh = await copies[1]!.findSession(jar);
+    if (!stale.found || !fresh.found) throw new Error('the new session is not found');
+    const before = refreshCalls();
+    const renewed = await copies[1]!.refreshStored(fresh.session);
+    // The lock is free again; the stale reader must read the record under it, not redeem the spent token.
+    const late = await copies[0]!.refreshStored(stale.session);
+    expect(late?.accessToken).toBe(renewed?.accessToken);
+    expect(late?.accessToken).not.toBe(issued.accessToken);
+    expect(refreshCalls() - before).toBe(1);
+  });
+
   it('a revoked session gets no refresh on any process, and no token call is made', async () => {
     const { issued, jar, userId } = await signIn();
     const found = await copies[1]!.findSession(jar);

@@ -216,18 +216,16 @@ async function refreshOnce(session: StoredSession): Promise<Refreshed> {
   const owner = randomBytes(16).toString("base64url");
   const deadline = Date.now() + 2 * LOCK_MS;
   for (;;) {
-    const renewed = await renewedRecord(session);
-    if (renewed) return { accessToken: renewed.accessToken, cookies: [] };
     if (await redisSetIfAbsent(lockKey(session.id), owner, LOCK_MS)) {
       try {
-        // Read again under the lock: another process may have finished a
-        // refresh between the read above and taking the lock.
+        // Read under the lock: another request may have renewed the record
+        // since `session` was read, and its refresh token is spent.
         const current = await redisGet(sessionKey(session.id));
         const record =
           current === null ? null : openRecord(session.id, current);
         if (current === null || !record)
           throw new InvalidTokenError("the session record is gone");
-        if (current !== session.sealed)
+        if (current !== session.sealed || !expiresSoon(record.accessToken))
           return { accessToken: record.accessToken, cookies: [] };
         return await redeemAndSave(session.id, current, record);
       } finally {
@@ -237,6 +235,8 @@ async function refreshOnce(session: StoredSession): Promise<Refreshed> {
       }
     }
     // Another process holds the lock: wait for its record, or for its lock to lapse.
+    const renewed = await renewedRecord(session);
+    if (renewed) return { accessToken: renewed.accessToken, cookies: [] };
     if (Date.now() > deadline)
       throw new StoreUnavailableError(
         "a refresh held by another process did not finish",
