@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { CookieJar, type HttpResult } from '../../src/demo/http-client.js';
-import { freePort } from '../../src/demo/project.js';
+import { CookieJar, type HttpResult, send } from '../../src/demo/http-client.js';
+import { freePort, startApp } from '../../src/demo/project.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { describeRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import type { Framework } from '../helpers/variants.js';
@@ -384,6 +384,19 @@ export function replicaSuite(framework: Framework): void {
             expect(code, label).not.toBeNull();
             expect(output, label).toContain('REDIS_URL');
             expect(output, label).not.toContain(secret);
+          }
+
+          // A well-formed URL with a password, to a port where nothing listens: the app starts, answers 503,
+          // and nothing it prints (connection errors, retries) contains the password.
+          const { jar } = await r.signIn();
+          const app = await startApp(r.dir, { ...r.env, REDIS_URL: `redis://user:${secret}@127.0.0.1:${await freePort()}` });
+          try {
+            const result = await send(jar, 'GET', `${app.url}/api/me`);
+            expect({ status: result.status, body: result.body }).toEqual({ status: 503, body: { error: 'auth_unavailable' } });
+            await new Promise((resolve) => setTimeout(resolve, 1000));
+            expect(app.output()).not.toContain(secret);
+          } finally {
+            await app.stop();
           }
         }, 180_000);
       }
