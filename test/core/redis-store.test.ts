@@ -140,6 +140,19 @@ describeRedis('Redis store: one refresh across processes (generated cases)', () 
     expect(other.userId).toBe(sessions[0]!.userId);
   });
 
+  it('a record may hold tokens larger than any cookie (many roles): it opens', async () => {
+    emulator.controls.setRoles(Array.from({ length: 1500 }, (_, i) => `role-with-a-long-name-${i}`));
+    try {
+      const { issued, jar } = await signIn();
+      expect(issued.accessToken.length).toBeGreaterThan(16_384);
+      const found = await copies[0]!.findSession(jar);
+      if (!found.found) throw new Error('the new session is not found');
+      expect(copies[0]!.openAccess(found.session)?.plaintext).toBe(issued.accessToken);
+    } finally {
+      emulator.controls.setRoles(['member']);
+    }
+  });
+
   it('a record copied under another session id does not open, and Redis holds no token in clear', async () => {
     const { jar } = await signIn();
     const found = await copies[0]!.findSession(jar);

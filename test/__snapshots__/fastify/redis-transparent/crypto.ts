@@ -63,13 +63,16 @@ export function seal(
  * Decrypts a value sealed for the cookie called `name`. Returns `null` for
  * anything that is not exactly what `seal` wrote with a key in the keyring:
  * callers answer 401, never 500, and learn nothing about why.
+ * `maxLength` bounds what is worth decrypting: a cookie's size by default;
+ * Redis records, which hold every token at once, pass their own bound.
  */
 export function open(
   name: string,
   sealed: string,
   keyring: Keyring = getKeyring(),
+  maxLength: number = MAX_SEALED_LENGTH,
 ): Opened | null {
-  if (sealed.length > MAX_SEALED_LENGTH) return null;
+  if (sealed.length > maxLength) return null;
   const parts = sealed.split(".");
   if (parts.length !== 5) return null;
   const [version, kid, ivText, ciphertextText, tagText] = parts as [

@@ -7,6 +7,7 @@ import { decodeJwt } from "jose";
 
 import { type CookieJar, readCookie, writeCookie } from "./cookies.js";
 import { open, type Opened, seal } from "./crypto.js";
+import { getKeyring } from "./keys.js";
 import { REFRESH, SCALEKIT, SESSION_MAX_AGE_SECONDS, STORE } from "./policy.js";
 import {
   connectRedis,
@@ -94,6 +95,12 @@ return 0`;
 const UNLOCK_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
+
+/**
+ * A record holds every token at once, so it may be larger than any cookie
+ * (tokens with many roles); this bound only stops decrypting absurd values.
+ */
+const MAX_RECORD_LENGTH = 1_048_576;
 
 const sessionKey = (id: string) => `${STORE.keyPrefix}session:${id}`;
 const userKey = (userId: string) => `${STORE.keyPrefix}user:${userId}`;
@@ -358,7 +365,7 @@ function sealRecord(id: string, record: SessionRecord): string {
 }
 
 function openRecord(id: string, sealed: string): SessionRecord | null {
-  const opened = open(`session:${id}`, sealed);
+  const opened = open(`session:${id}`, sealed, getKeyring(), MAX_RECORD_LENGTH);
   if (!opened) return null;
   try {
     const value = JSON.parse(opened.plaintext) as Partial<SessionRecord> | null;
