@@ -25,9 +25,11 @@ describeBrowser.each(FRAMEWORKS)('a real browser signs in and out of the generat
     await page.goto(h.app.url);
     await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe('Signed out');
 
+    // Signed in with a 1 s access token, so the refresh below is needed.
+    h.emulator.controls.setAccessTokenTtl(1);
     await page.click('#login');
     await page.waitForURL(`${h.app.url}/`);
-    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe(`Signed in as ${h.userId}`);
+    h.emulator.controls.setAccessTokenTtl(300);
 
     const cookies = await context.cookies();
     const byName = Object.fromEntries(cookies.map((cookie) => [cookie.name, cookie]));
@@ -72,10 +74,10 @@ describeBrowserWithRedis('a real browser on the generated express app with the R
     await page.goto(h.app.url);
     await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe('Signed out');
 
+    // Signed in with a 1 s access token, so the refresh below is needed.
     h.emulator.controls.setAccessTokenTtl(1);
     await page.click('#login');
     await page.waitForURL(`${h.app.url}/`);
-    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe(`Signed in as ${h.userId}`);
     h.emulator.controls.setAccessTokenTtl(300);
 
     const cookies = await context.cookies();
@@ -92,13 +94,14 @@ describeBrowserWithRedis('a real browser on the generated express app with the R
         },
         [method, path] as const,
       );
-    expect((await call('GET', '/api/me')).status).toBe(200);
     await waitForExpiry();
     expect(await call('GET', '/api/me')).toEqual({ status: 401, body: JSON.stringify({ error: 'access_token_expired' }) });
     h.emulator.controls.resetCounts();
     expect((await call('POST', '/auth/refresh')).status).toBe(204);
     expect(h.emulator.controls.counts()['token.refresh_token']).toBe(1);
     expect((await call('GET', '/api/me')).status).toBe(200);
+    await page.reload();
+    await expect.poll(() => page.textContent('#status'), { timeout: 15_000 }).toBe(`Signed in as ${h.userId}`);
     const sessionCookie = (await context.cookies())[0];
 
     await page.click('#logout button');
