@@ -407,8 +407,8 @@ export const MUTANTS: Mutant[] = [
   {
     name: 'redis-no-reread-under-lock',
     file: STORE_REDIS,
-    find: '        if (current !== session.sealed || !expiresSoon(record.accessToken)) return { accessToken: record.accessToken, cookies: [] };\n',
-    replace: '',
+    find: '        if (isRenewed(session, current)) return { accessToken: current.record.accessToken, cookies: [] };\n        return',
+    replace: '        return',
     tests: REDIS_STORE_TESTS,
   },
   {

@@ -4,7 +4,6 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Context } from '../context.js';
 import type { Plan } from '../regen/plan.js';
-import { templatesFor } from '../render/manifest.js';
 import { toolName } from '../version.js';
 import { ENV_EXAMPLE, envVariables } from './env.js';
 import { foreignFiles, foreignFilesError } from './out-dir.js';
@@ -50,7 +49,7 @@ export async function afterGenerate(ctx: Context, configPath: string | undefined
   const silent = Boolean(options.json || options.quiet);
   if (pm) {
     // A framework or store switch: an earlier run wrote from templates this config no longer uses.
-    const current = new Set(templatesFor(config).map((entry) => entry.template));
+    const current = new Set(Object.values(plan.lock.files).map((entry) => entry.template));
     const switched = Object.values(plan.previous?.files ?? {}).some((entry) => !current.has(entry.template));
     const requirements = requiredPackages(config);
     // --json keeps stdout machine-readable: no installer output there, only a note on stderr.

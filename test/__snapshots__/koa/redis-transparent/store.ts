@@ -45,14 +45,12 @@ interface SessionRecord {
   sid: string;
   /** Scalekit's user id (`sub`), for revoking every session of a user. */
   sub: string;
-  /** Epoch ms of the last refresh (or of sign-in). */
-  refreshedAt: number;
 }
 
 /** A session found for a request. */
 export interface StoredSession {
   /** The exact stored tokens: keys the verified-token cache (a new record is a new key). */
-  readonly accessKey: string | undefined;
+  readonly accessKey: string;
   /** `Set-Cookie` lines every answer on this session carries: the session cookie re-sealed under the newest key. */
   readonly cookies: string[];
   readonly id: string;
@@ -85,13 +83,10 @@ const SWAP_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
 return 1`;
-// Deletes the record only if it is still the one read: a refresh Scalekit
-// refused ends the session, unless another process renewed it meanwhile.
-const DELETE_IF_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-// Releases the refresh lock only for the process that holds it.
-const UNLOCK_SCRIPT = `
+// Deletes a key only if it still holds the value given: the refresh lock is
+// released only by its owner, and a record whose refresh Scalekit refused is
+// deleted only if no other process renewed it meanwhile.
+const DELETE_IF_SAME_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
@@ -163,7 +158,6 @@ export async function saveSession(tokens: {
     refreshToken: tokens.refreshToken,
     sid: typeof sid === "string" ? sid : "",
     sub: typeof sub === "string" ? sub : "",
-    refreshedAt: Date.now(),
   };
   const lifetimeMs = SESSION_MAX_AGE_SECONDS * 1000;
   await redisTransaction((multi) =>
@@ -217,23 +211,22 @@ async function refreshOnce(session: StoredSession): Promise<Refreshed> {
       try {
         // Read under the lock: another request may have renewed the record
         // since `session` was read, and its refresh token is spent.
-        const current = await redisGet(sessionKey(session.id));
-        const record =
-          current === null ? null : openRecord(session.id, current);
-        if (current === null || !record)
-          throw new InvalidTokenError("the session record is gone");
-        if (current !== session.sealed || !expiresSoon(record.accessToken))
-          return { accessToken: record.accessToken, cookies: [] };
-        return await redeemAndSave(session.id, current, record);
+        const current = await readRecord(session.id);
+        if (isRenewed(session, current))
+          return { accessToken: current.record.accessToken, cookies: [] };
+        return await redeemAndSave(session.id, current);
       } finally {
-        await redisEval(UNLOCK_SCRIPT, [lockKey(session.id)], [owner]).catch(
-          () => undefined,
-        );
+        await redisEval(
+          DELETE_IF_SAME_SCRIPT,
+          [lockKey(session.id)],
+          [owner],
+        ).catch(() => undefined);
       }
     }
     // Another process holds the lock: wait for its record, or for its lock to lapse.
-    const renewed = await renewedRecord(session);
-    if (renewed) return { accessToken: renewed.accessToken, cookies: [] };
+    const current = await readRecord(session.id);
+    if (isRenewed(session, current))
+      return { accessToken: current.record.accessToken, cookies: [] };
     if (Date.now() > deadline)
       throw new StoreUnavailableError(
         "a refresh held by another process did not finish",
@@ -242,23 +235,34 @@ async function refreshOnce(session: StoredSession): Promise<Refreshed> {
   }
 }
 
+interface CurrentRecord {
+  sealed: string;
+  record: SessionRecord;
+}
+
 /**
- * The session's record when it no longer needs this refresh: replaced since
- * `session` was read (another request renewed it), or holding an access
- * token still outside the refresh leeway.
+ * The session's record as Redis holds it now.
  *
- * @throws InvalidTokenError when the record is gone or does not open.
+ * @throws InvalidTokenError when it is gone (revoked, expired) or does not open.
  */
-async function renewedRecord(
-  session: StoredSession,
-): Promise<SessionRecord | undefined> {
-  const current = await redisGet(sessionKey(session.id));
-  const record = current === null ? null : openRecord(session.id, current);
-  if (current === null || !record)
+async function readRecord(id: string): Promise<CurrentRecord> {
+  const sealed = await redisGet(sessionKey(id));
+  const record = sealed === null ? null : openRecord(id, sealed);
+  if (sealed === null || !record)
     throw new InvalidTokenError("the session record is gone");
-  if (current !== session.sealed || !expiresSoon(record.accessToken))
-    return record;
-  return undefined;
+  return { sealed, record };
+}
+
+/**
+ * Whether the record no longer needs this refresh: replaced since `session`
+ * was read (another request renewed it), or holding an access token still
+ * outside the refresh leeway.
+ */
+function isRenewed(session: StoredSession, current: CurrentRecord): boolean {
+  return (
+    current.sealed !== session.sealed ||
+    !expiresSoon(current.record.accessToken)
+  );
 }
 
 function expiresSoon(accessToken: string): boolean {
@@ -273,28 +277,30 @@ function expiresSoon(accessToken: string): boolean {
   }
 }
 
+/** Redeems the record's refresh token and stores the new tokens, if the record is still the one read. */
 async function redeemAndSave(
   id: string,
-  sealed: string,
-  record: SessionRecord,
+  current: CurrentRecord,
 ): Promise<Refreshed> {
   let tokens;
   try {
-    tokens = await redeemRefreshToken(record.refreshToken);
+    tokens = await redeemRefreshToken(current.record.refreshToken);
   } catch (error) {
     if (error instanceof InvalidTokenError) {
       // Spent, revoked or expired at Scalekit: the session is over on every process.
-      await redisEval(DELETE_IF_SCRIPT, [sessionKey(id)], [sealed]).catch(
-        () => undefined,
-      );
+      await redisEval(
+        DELETE_IF_SAME_SCRIPT,
+        [sessionKey(id)],
+        [current.sealed],
+      ).catch(() => undefined);
     }
     throw error;
   }
-  const next: SessionRecord = { ...record, ...tokens, refreshedAt: Date.now() };
+  const next: SessionRecord = { ...current.record, ...tokens };
   const swapped = await redisEval(
     SWAP_SCRIPT,
     [sessionKey(id)],
-    [sealed, sealRecord(id, next)],
+    [current.sealed, sealRecord(id, next)],
   );
   // Deleted while Scalekit answered: revoked, so the new tokens are dropped.
   if (swapped !== 1)
