@@ -15,6 +15,7 @@ import { describeMachine } from './lib/machine.js';
 import { renderMarkdown } from './lib/markdown.js';
 import { renderSection, type Section } from './lib/report.js';
 import { benchOverhead } from './overhead.js';
+import { benchRedisStore } from './redis-store.js';
 import { benchRefreshStorm } from './refresh-storm.js';
 import { benchSeal } from './seal.js';
 import { benchVerify } from './verify.js';
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   seal: benchSeal,
   overhead: benchOverhead,
   'refresh-storm': benchRefreshStorm,
+  'redis-store': benchRedisStore,
   generator: benchGenerator,
   'cli-startup': benchCliStartup,
 };

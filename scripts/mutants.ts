@@ -23,6 +23,7 @@ const CRYPTO = 'templates/_shared/crypto.ts.hbs';
 const KEYS = 'templates/_shared/keys.ts.hbs';
 const REFRESH = 'templates/_shared/refresh.ts.hbs';
 const POLICY = 'templates/_shared/policy.ts.hbs';
+const STORE_REDIS = 'templates/_shared/store-redis.ts.hbs';
 
 const RULES = ['test/core/rules.test.ts'];
 const TOKENS = ['test/core/tokens.test.ts'];
@@ -31,6 +32,7 @@ const COOKIE_TESTS = ['test/core/cookies.test.ts'];
 const REFRESH_TESTS = ['test/core/refresh.test.ts'];
 const CONFIG_TESTS = ['test/config/schema.test.ts'];
 const OIDC = ['test/oidc/express.test.ts'];
+const REDIS_STORE_TESTS = ['test/core/redis-store.test.ts'];
 
 const guardOf = (signature: string) => ({
   find: `${signature}\n  const rejected = crossSiteRejection(req);\n  if (rejected) return rejected;\n`,
@@ -46,7 +48,7 @@ export const MUTANTS: Mutant[] = [
     replace: "    value.startsWith('/')\n",
     tests: RULES,
   },
-  { name: '02a-logout-no-origin-check', file: FLOWS, ...guardOf('export function logout(req: FlowRequest): Reply {'), tests: RULES },
+  { name: '02a-logout-no-origin-check', file: FLOWS, ...guardOf('export async function logout(req: FlowRequest): Promise<Reply> {'), tests: RULES },
   {
     name: '02b-revoke-all-no-origin-check',
     file: FLOWS,
@@ -392,5 +394,37 @@ export const MUTANTS: Mutant[] = [
     find: "  test: (value) => !DOT_SEGMENT_RE.test(value),\n  message: 'must stay inside the project",
     replace: "  test: () => true,\n  message: 'must stay inside the project",
     tests: CONFIG_TESTS,
+  },
+
+  // The Redis store (contract §7): one refresh across processes, revocation everywhere, records bound to their key.
+  {
+    name: 'redis-refresh-without-lock',
+    file: STORE_REDIS,
+    find: '    if (await redisSetIfAbsent(lockKey(session.id), owner, LOCK_MS)) {',
+    replace: '    if ((await redisSetIfAbsent(lockKey(session.id), owner, LOCK_MS)) || true) {',
+    tests: REDIS_STORE_TESTS,
+  },
+  {
+    name: 'redis-no-reread-under-lock',
+    file: STORE_REDIS,
+    find: '        if (isRenewed(session, current)) return { accessToken: current.record.accessToken, cookies: [] };\n        return',
+    replace: '        return',
+    tests: REDIS_STORE_TESTS,
+  },
+  {
+    name: 'redis-revoke-deletes-nothing',
+    file: STORE_REDIS,
+    find: '  if (ids.length === 0) return;\n',
+    replace: '  if (ids.length >= 0) return;\n',
+    tests: REDIS_STORE_TESTS,
+  },
+  {
+    name: 'redis-record-not-bound-to-key',
+    file: STORE_REDIS,
+    edits: [
+      { find: '  return seal(`session:${id}`, JSON.stringify(record));', replace: "  return seal('session:', JSON.stringify(record));" },
+      { find: '  const opened = open(`session:${id}`, sealed, getKeyring(), MAX_RECORD_LENGTH);', replace: "  const opened = open('session:', sealed, getKeyring(), MAX_RECORD_LENGTH);" },
+    ],
+    tests: REDIS_STORE_TESTS,
   },
 ];

@@ -119,12 +119,37 @@ export async function doctor(ctx: Context, options: DoctorOptions): Promise<void
     }
   }
 
-  // 4. Risky combinations of the policy and the environment.
+  // 4. The Redis store: its URL, then whether it answers (and accepts the URL's credentials).
+  if (config.store.type === 'redis') {
+    const { redisUrlProblem, shownRedisUrl, probeRedis } = await import('../doctor/redis.js');
+    const { urlVar } = config.store;
+    const redisUrl = variable(
+      urlVar,
+      (value) => {
+        const problem = redisUrlProblem(value);
+        return problem ? { problem: `${problem}`, shown: '' } : { shown: shownRedisUrl(value) };
+      },
+      'Set it to redis://host:port (rediss:// for TLS), e.g. redis://127.0.0.1:6379 for a local redis-server',
+    );
+    if (redisUrl === undefined) {
+      add({ name: 'redis', status: 'skip', message: `not checked: ${urlVar} is missing or malformed` });
+    } else {
+      const probe = await probeRedis(redisUrl, config.store.timeoutMs ?? timeoutMs);
+      const fixes = {
+        unreachable: `Check ${urlVar} and that Redis runs and this machine can reach it (locally: apt-get install redis-server, or docker run -p 6379:6379 redis:7)`,
+        refused: `Put the right user and password in ${urlVar} (redis://user:password@host:port)`,
+        malformed: `Set ${urlVar} to redis://host:port`,
+      };
+      add(probe.status === 'ok' ? { name: 'redis', status: 'pass', message: probe.detail } : { name: 'redis', status: 'fail', message: probe.detail, fix: fixes[probe.status] });
+    }
+  }
+
+  // 5. Risky combinations of the policy and the environment.
   const appUrl = appUrlText === undefined ? undefined : new URL(appUrlText);
   const risks = riskChecks(config, appUrl, nodeEnv, await processCount(root, lookup));
   checks.push(...(risks.length > 0 ? risks : [{ name: 'cookies', status: 'pass' as const, message: 'the cookie policy suits APP_URL and NODE_ENV' }]));
 
-  // 5. The URLs to register in the dashboard.
+  // 6. The URLs to register in the dashboard.
   const register = appUrl
     ? { redirectUri: `${appUrl.origin}${config.routes.callback}`, postLogoutRedirectUri: `${appUrl.origin}${config.routes.postLogoutRedirect}` }
     : undefined;
@@ -273,8 +298,7 @@ function riskChecks(config: Config, appUrl: URL | undefined, nodeEnv: string | u
       message: '"none": the session cookies go with cross-site requests too; only needed when another site embeds or calls your app. POST/DELETE routes still check Origin',
     });
   }
-  const store = (config as { store?: { type?: string } }).store?.type ?? 'cookie';
-  if (processes && store === 'cookie') {
+  if (processes && config.store.type === 'cookie') {
     risks.push({
       name: 'store',
       status: 'warn',

@@ -20,6 +20,7 @@ export interface InitOptions {
   framework?: string;
   outDir?: string;
   refreshMode?: string;
+  store?: string;
   install?: boolean;
   force?: boolean;
   config?: string;
@@ -27,6 +28,7 @@ export interface InitOptions {
 
 const FRAMEWORKS = ['express', 'fastify', 'koa'] as const;
 const REFRESH_MODES = ['endpoint', 'transparent'] as const;
+const STORES = ['cookie', 'redis'] as const;
 
 /**
  * Writes `scalekit-session.config.json` with every setting spelled out, so
@@ -54,6 +56,9 @@ export async function init(ctx: Context, options: InitOptions): Promise<void> {
   const refreshMode =
     options.refreshMode ??
     (ask ? await ask('Refresh mode? endpoint: the client refreshes on 401; transparent: the server refreshes inline.', REFRESH_MODES, 'endpoint') : undefined);
+  const store =
+    options.store ??
+    (ask ? await ask('Session store? cookie: tokens in sealed cookies (one process); redis: tokens in Redis (several processes).', STORES, 'cookie') : undefined);
   const input: ConfigInput = {
     $schema: await schemaLocation(root),
     framework: framework as ConfigInput['framework'],
@@ -61,6 +66,7 @@ export async function init(ctx: Context, options: InitOptions): Promise<void> {
     language: detected.language,
     moduleFormat: detected.moduleFormat,
     outDir,
+    ...(store === 'redis' && { store: { type: 'redis' } }),
     ...(refreshMode !== undefined && { refresh: { mode: refreshMode as 'endpoint' } }),
   };
   const result = validateConfig(input);

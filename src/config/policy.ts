@@ -11,7 +11,7 @@ export interface CookiePolicy {
 }
 
 export interface Policy {
-  cookies: { access: CookiePolicy; refresh: CookiePolicy; idToken: CookiePolicy; state: CookiePolicy };
+  cookies: { access: CookiePolicy; refresh: CookiePolicy; idToken: CookiePolicy; state: CookiePolicy; session: CookiePolicy };
   /** Human-readable notes about choices the generator made for the user. */
   warnings: string[];
 }
@@ -56,6 +56,8 @@ export function resolvePolicy(config: Config): Policy {
       refresh: cookie(cookies.names.refresh, refreshPath),
       idToken: cookie(cookies.names.idToken, routes.logout),
       state: cookie(cookies.names.state, routes.callback),
+      // The Redis store's one cookie: Path / so every route can find the session.
+      session: cookie(cookies.names.session, '/'),
     },
     warnings,
   };

@@ -67,9 +67,10 @@ export function crossFieldIssues(config: unknown, isValid: (path: Path) => boole
         : undefined,
     idToken: str('routes', 'logout'),
     state: str('routes', 'callback'),
+    session: '/',
   };
   const seenNames = new Map<string, string>();
-  for (const key of ['access', 'refresh', 'idToken', 'state'] as const) {
+  for (const key of ['access', 'refresh', 'idToken', 'state', 'session'] as const) {
     const path = ['cookies', 'names', key];
     const name = str(...path);
     if (name === undefined) continue;
@@ -109,6 +110,7 @@ export function crossFieldIssues(config: unknown, isValid: (path: Path) => boole
     ['scalekit', 'appUrlVar'],
   ];
   if (str('encryption', 'keySource', 'type') === 'env') envPaths.push(['encryption', 'keySource', 'name']);
+  if (str('store', 'type') === 'redis') envPaths.push(['store', 'urlVar']);
   const seenVars = new Map<string, string>();
   for (const path of envPaths) {
     const value = str(...path);

@@ -41,6 +41,10 @@ const envVar = matching(
   '[A-Z_][A-Z0-9_]*',
 );
 
+// Redis key names are binary-safe, but a prefix that reads cleanly in
+// `redis-cli` and needs no escaping anywhere is what real deployments use.
+const keyPrefix = matching(/^[A-Za-z0-9:_.{}-]{0,64}$/, 'must be a Redis key prefix', 'up to 64 of A-Z a-z 0-9 : _ . - { }');
+
 const OUT_DIR_ALLOWED = 'a relative path of A-Z a-z 0-9 . _ - segments separated by /';
 const outDir = matching(/^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/, 'must be a relative folder inside the project', OUT_DIR_ALLOWED, {
   test: (value) => !DOT_SEGMENT_RE.test(value),
@@ -81,6 +85,18 @@ export const configSchema = z
     language: z.enum(['ts', 'js']).default('ts'),
     moduleFormat: z.enum(['esm', 'cjs']).default('esm'),
     outDir: outDir.default('src/session'),
+    store: z
+      .discriminatedUnion('type', [
+        z.strictObject({ type: z.literal('cookie') }),
+        z.strictObject({
+          type: z.literal('redis'),
+          urlVar: envVar.default('REDIS_URL'),
+          keyPrefix: keyPrefix.default('sk:'),
+          maxAgeSeconds: z.number().int().min(60).max(400 * 24 * 3600).default(604_800),
+          timeoutMs: z.number().int().min(100).max(60_000).optional(),
+        }),
+      ])
+      .default({ type: 'cookie' }),
     refresh: z
       .strictObject({
         mode: z.enum(['endpoint', 'transparent']).default('endpoint'),
@@ -106,6 +122,7 @@ export const configSchema = z
             refresh: cookieName.default('sk_refresh'),
             idToken: cookieName.default('sk_id'),
             state: cookieName.default('sk_state'),
+            session: cookieName.default('sk_session'),
           })
           .prefault({}),
         prefix: z.enum(['auto', 'none']).default('auto'),

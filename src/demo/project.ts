@@ -60,6 +60,8 @@ export interface RunningApp {
   /** Everything the app printed, stdout and stderr interleaved. */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL (no graceful shutdown, as when a host dies); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -102,7 +104,15 @@ export async function startApp(dir: string, env: Record<string, string>, timeout
     child.stdout?.on('data', onData);
     child.on('exit', onExit);
   });
-  return { url, output: () => output, stop: () => stopChild(child) };
+  return { url, output: () => output, stop: () => stopChild(child), kill: () => killChild(child) };
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {

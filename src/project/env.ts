@@ -24,6 +24,9 @@ export function envVariables(config: Config, keygen: string): EnvVariable[] {
   if (encryption.keySource.type === 'env') {
     vars.push({ name: encryption.keySource.name, example: '', comment: `Cookie encryption keyring, newest first: \`${keygen}\` prints an entry.` });
   }
+  if (config.store.type === 'redis') {
+    vars.push({ name: config.store.urlVar, example: 'redis://127.0.0.1:6379', comment: 'The Redis (or Valkey) holding the sessions; rediss://… for TLS.' });
+  }
   if (cookies.secure === 'production') {
     vars.push({ name: 'NODE_ENV', example: 'development', comment: '"production" makes cookies Secure (cookies.secure is "production").' });
   }

@@ -38,7 +38,7 @@ export interface AfterOptions {
 }
 
 /**
- * After `generate` wrote: installs what a framework switch newly needs (or
+ * After `generate` wrote: installs what a framework or store switch newly needs (or
  * names what is missing), then prints the next steps for this framework and
  * config: the environment, a mount snippet, the URLs to register.
  */
@@ -48,9 +48,9 @@ export async function afterGenerate(ctx: Context, configPath: string | undefined
   const pm = hasManifest ? await detectPackageManager(plan.root) : undefined;
   const silent = Boolean(options.json || options.quiet);
   if (pm) {
-    const switched = Object.values(plan.previous?.files ?? {}).some(
-      (entry) => !entry.template.startsWith('_shared/') && !entry.template.startsWith(`${config.framework}/`),
-    );
+    // A framework or store switch: an earlier run wrote from templates this config no longer uses.
+    const current = new Set(Object.values(plan.lock.files).map((entry) => entry.template));
+    const switched = Object.values(plan.previous?.files ?? {}).some((entry) => !current.has(entry.template));
     const requirements = requiredPackages(config);
     // --json keeps stdout machine-readable: no installer output there, only a note on stderr.
     if (switched && !options.json) await installMissing(ctx, pm, requirements, options.install);
@@ -85,6 +85,9 @@ export function nextSteps(config: Config, runner: string, env: NodeJS.ProcessEnv
     'Next:',
     `  1. Set ${names.join(', ')} (${envExample ? 'listed in .env.example; ' : ''}\`node --env-file=.env\` loads them from .env).`,
     keyLine,
+    ...(config.store.type === 'redis'
+      ? [`     ${config.store.urlVar}: redis://127.0.0.1:6379 locally (the redis-server package, or any Redis/Valkey); rediss://… in production.`]
+      : []),
     `  2. Mount the routes, from a file in ${fromSrc ? 'src/' : 'the project root'}:`,
     ...mountSnippet(config, importPath).map((line) => `       ${line}`),
     '  3. In the Scalekit dashboard, register:',

@@ -34,9 +34,9 @@ export interface Requirements {
 }
 
 /** Everything the output for `config` imports, computed from the config alone. */
-export function requiredPackages(config: Pick<Config, 'framework' | 'language'>): Requirements {
+export function requiredPackages(config: Pick<Config, 'framework' | 'language'> & { store?: Config['store'] }): Requirements {
   return {
-    runtime: [...RUNTIME[config.framework], ...SHARED],
+    runtime: [...RUNTIME[config.framework], ...SHARED, ...(config.store?.type === 'redis' ? ['redis'] : [])],
     types: config.language === 'ts' ? [...TYPES[config.framework], '@types/node'] : [],
   };
 }

@@ -7,7 +7,18 @@ export interface TemplateEntry {
 }
 
 // The framework-free core: every framework's output shares these files.
-const SHARED = ['policy', 'keys', 'crypto', 'cookies', 'scalekit', 'refresh', 'session', 'flows', 'client'];
+// `store` is where tokens live; only the configured store's files are written.
+const SHARED = ['policy', 'keys', 'crypto', 'cookies', 'scalekit', 'session', 'flows', 'client'];
+const STORE_FILES: Record<Config['store']['type'], TemplateEntry[]> = {
+  cookie: [
+    { template: '_shared/refresh.ts.hbs', output: 'refresh' },
+    { template: '_shared/store-cookie.ts.hbs', output: 'store' },
+  ],
+  redis: [
+    { template: '_shared/redis.ts.hbs', output: 'redis' },
+    { template: '_shared/store-redis.ts.hbs', output: 'store' },
+  ],
+};
 
 // The thin layer that translates the core's requests and replies.
 const ADAPTERS: Record<Config['framework'], string[]> = {
@@ -27,6 +38,7 @@ export const SUPPORTED_FRAMEWORKS: readonly Config['framework'][] = ['express', 
 export function templatesFor(config: Config, ext: string = outputExtension(config, undefined)): TemplateEntry[] {
   return [
     ...SHARED.map((name) => ({ template: `_shared/${name}.ts.hbs`, output: `${name}${ext}` })),
+    ...STORE_FILES[config.store.type].map((entry) => ({ template: entry.template, output: `${entry.output}${ext}` })),
     ...ADAPTERS[config.framework].map((name) => ({
       template: `${config.framework}/${name}.ts.hbs`,
       output: `${name}${ext}`,

@@ -23,9 +23,17 @@ export function renderModel(config: Config, policy: Policy) {
     endpoint: refresh.mode === 'endpoint',
     leewaySeconds: refresh.leewaySeconds,
     storeIdToken: cookies.storeIdToken,
+    redisStore: config.store.type === 'redis',
+    store:
+      config.store.type === 'redis'
+        ? { urlVar: config.store.urlVar, keyPrefix: config.store.keyPrefix, timeoutMs: config.store.timeoutMs ?? scalekit.timeoutMs }
+        : null,
+    sessionLifetimeSeconds: cookies.maxAgeSeconds ?? (config.store.type === 'redis' ? config.store.maxAgeSeconds : null),
     sessions: routes.sessions !== null,
     /** Logout (through the ID token's sid) or the session routes drop a revoked session's caches. */
-    forgetsSessions: cookies.storeIdToken || routes.sessions !== null,
+    forgetsSessions: cookies.storeIdToken || routes.sessions !== null || config.store.type === 'redis',
+    /** Logout can name the session it ends: from its Redis record, or from the stored ID token. */
+    endsStoredSession: cookies.storeIdToken || config.store.type === 'redis',
     routes: {
       apiPrefix: routes.apiPrefix,
       login: routes.login,

@@ -13,6 +13,7 @@ import { keyringProblems } from '../../src/doctor/keyring.js';
 import { parseEnvFile } from '../../src/doctor/env-file.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { loadGenerated } from '../core/load.js';
+import { describeRedis, type RedisServer, startRedisServer } from '../helpers/redis-server.js';
 import { removeProject, runBin, tempProject, writeConfig } from '../helpers/project.js';
 
 const key = (kid: string) => `${kid}:${randomBytes(32).toString('base64url')}`;
@@ -218,6 +219,51 @@ describe('doctor', () => {
     } finally {
       await removeProject(badDir);
     }
+  });
+});
+
+describeRedis('doctor with the Redis store', () => {
+  let redis: RedisServer;
+  let redisDir: string;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    await redis.cli('CONFIG', 'SET', 'requirepass', 's3cret-pass');
+    redisDir = await tempProject();
+    await writeConfig(redisDir, { framework: 'express', store: { type: 'redis' }, scalekit: { timeoutMs: 1500 } });
+    const generated = await runBin(['generate', '-q'], redisDir, PLAIN);
+    expect(generated.code, generated.stderr).toBe(0);
+  }, 60_000);
+
+  afterAll(async () => {
+    await redis?.stop();
+    if (redisDir) await removeProject(redisDir);
+  });
+
+  const withPassword = (password: string) => `redis://:${password}@127.0.0.1:${redis.port}`;
+
+  it('a reachable Redis that accepts the password passes; the password is never printed', async () => {
+    const run = await doctor({ REDIS_URL: withPassword('s3cret-pass') }, ['--json'], redisDir);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(run.code, run.stdout).toBe(0);
+    expect(report.checks.find((check) => check.name === 'redis')).toMatchObject({ status: 'pass', message: expect.stringContaining('answers PING') });
+    expect(run.stdout + run.stderr).not.toContain('s3cret-pass');
+  });
+
+  it('missing, malformed, wrong password, nothing listening: each its own failure', async () => {
+    const missing = await doctorJson({ REDIS_URL: '' }, redisDir);
+    expect(missing.failed).toEqual({ REDIS_URL: 'not set' });
+    expect(missing.report.checks.find((check) => check.name === 'redis')?.status).toBe('skip');
+    const malformed = await doctorJson({ REDIS_URL: 'http://127.0.0.1:6379' }, redisDir);
+    expect(malformed.failed['REDIS_URL']).toMatch(/not redis: or rediss:/);
+    const wrong = await doctorJson({ REDIS_URL: withPassword('not-it') }, redisDir);
+    expect(wrong.failed['redis']).toMatch(/answered WRONGPASS/);
+    expect(JSON.stringify(wrong.report)).not.toContain('not-it');
+    const noAuth = await doctorJson({ REDIS_URL: redis.url }, redisDir);
+    expect(noAuth.failed['redis']).toMatch(/answered NOAUTH/);
+    const closed = await doctorJson({ REDIS_URL: 'redis://127.0.0.1:1' }, redisDir);
+    expect(closed.failed['redis']).toMatch(/unreachable|ECONNREFUSED/);
+    for (const run of [missing, malformed, wrong, noAuth, closed]) expect(run.code).toBe(1);
   });
 });
 

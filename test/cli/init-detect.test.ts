@@ -62,10 +62,10 @@ describe('project detection', () => {
 });
 
 describe('init on a terminal', () => {
-  it('asks for the framework (detected one as default) and the refresh mode', async () => {
+  it('asks for the framework (detected one as default), the refresh mode and the session store', async () => {
     const dir = await app({ type: 'module', dependencies: { koa: '*' } });
     const asked: { question: string; choices: readonly string[]; defaultChoice: string }[] = [];
-    const answers = ['fastify', 'transparent'];
+    const answers = ['fastify', 'transparent', 'redis'];
     const ctx: Context = {
       cwd: dir,
       env: {},
@@ -82,8 +82,9 @@ describe('init on a terminal', () => {
     expect(asked.map((a) => [a.choices, a.defaultChoice])).toEqual([
       [['express', 'fastify', 'koa'], 'koa'],
       [['endpoint', 'transparent'], 'endpoint'],
+      [['cookie', 'redis'], 'cookie'],
     ]);
-    expect(await readConfig(dir)).toMatchObject({ framework: 'fastify', refresh: { mode: 'transparent' } });
+    expect(await readConfig(dir)).toMatchObject({ framework: 'fastify', refresh: { mode: 'transparent' }, store: { type: 'redis' } });
   });
 
   it('never asks when stdin is not a terminal', async () => {

@@ -113,10 +113,10 @@ describe.runIf(hasScript || process.env.CI)('init on a terminal', () => {
 
   it('answers typed ahead in one burst are all used', async () => {
     const dir = await app();
-    const run = await runOnTerminal(['init', '--no-install'], dir, ['2\r2\r']);
+    const run = await runOnTerminal(['init', '--no-install'], dir, ['2\r2\r2\r']);
     expect(run.code, run.output).toBe(0);
     const config = JSON.parse((await readTree(dir))['scalekit-session.config.json'] ?? '{}') as { framework: string; refresh: { mode: string } };
-    expect(config).toMatchObject({ framework: 'fastify', refresh: { mode: 'transparent' } });
+    expect(config).toMatchObject({ framework: 'fastify', refresh: { mode: 'transparent' }, store: { type: 'redis' } });
   });
 });
 if (!hasScript && !process.env.CI) console.log('skipping terminal tests: install util-linux (`script`) to run them');

@@ -92,7 +92,43 @@ describe('Express, TypeScript ESM, npm', () => {
     expect(generated.stdout).toContain('redirect URL:     http://localhost:3000/auth/callback');
     expect(generated.stdout).toContain('post-logout URL:  http://localhost:3000/');
     expect(generated.stdout).toContain('`npx scalekit-session-scaffold keygen`');
-    expect(await readdir(path.join(dir, 'src/session'))).toHaveLength(13);
+    expect(await readdir(path.join(dir, 'src/session'))).toHaveLength(14);
+    expect(await tsc(dir)).toBe('');
+  });
+});
+
+describe('Express, TypeScript, the Redis store', () => {
+  it('init --store redis writes the store, lists REDIS_URL and installs redis; switching back to cookies regenerates the store files', async () => {
+    const dir = await project('express-ts-esm');
+    await newCalls(dir);
+    const init = await bin(['init', '--yes', '--store', 'redis'], dir);
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    expect(await newCalls(dir)).toEqual([
+      { tool: 'npm', argv: ['install', '@scalekit-sdk/node@2', 'jose@6', 'redis@6'], cwd: '.' },
+      { tool: 'npm', argv: ['install', '--save-dev', '@types/express@5', '@types/node'], cwd: '.' },
+    ]);
+    const configFile = path.join(dir, 'scalekit-session.config.json');
+    const config = await readJson(configFile);
+    expect(config['store']).toEqual({ type: 'redis', urlVar: 'REDIS_URL', keyPrefix: 'sk:', maxAgeSeconds: 604800 });
+    expect(await readFile(path.join(dir, '.env.example'), 'utf8')).toMatch(/^REDIS_URL=redis:\/\/127\.0\.0\.1:6379$/m);
+
+    const generated = await bin(['generate'], dir);
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toContain('REDIS_URL: redis://127.0.0.1:6379 locally');
+    const files = await readdir(path.join(dir, 'src/session'));
+    expect(files).toEqual(expect.arrayContaining(['redis.ts', 'store.ts']));
+    expect(files).not.toContain('refresh.ts');
+    expect(await tsc(dir)).toBe('');
+
+    // Back to cookies: an ordinary regeneration, the Redis files go and the cookie store's come.
+    await writeFile(configFile, JSON.stringify({ ...config, store: { type: 'cookie' } }, null, 2));
+    const back = await bin(['generate'], dir);
+    expect(back.code, back.stderr).toBe(0);
+    const after = await readdir(path.join(dir, 'src/session'));
+    expect(after).toEqual(expect.arrayContaining(['refresh.ts', 'store.ts']));
+    expect(after).not.toContain('redis.ts');
+    expect(await readFile(path.join(dir, 'src/session/store.ts'), 'utf8')).not.toContain('redis');
     expect(await tsc(dir)).toBe('');
   });
 });
@@ -118,7 +154,7 @@ describe('Fastify, TypeScript, a pnpm workspace package', () => {
     expect(generated.code).toBe(0);
     expect(generated.stdout).toContain('`pnpm dlx scalekit-session-scaffold keygen`');
     expect(generated.stdout).toContain('await app.register(sessionPlugin);');
-    expect(await readdir(path.join(pkg, 'src/session'))).toHaveLength(13);
+    expect(await readdir(path.join(pkg, 'src/session'))).toHaveLength(14);
     expect(await tsc(pkg)).toBe('');
   });
 });
@@ -182,7 +218,7 @@ describe('a project that already has its own src/session', () => {
     expect(init.code).toBe(0);
     expect((await readJson(path.join(dir, 'scalekit-session.config.json'))).outDir).toBe('src/auth');
     expect((await bin(['generate'], dir)).code).toBe(0);
-    expect(await readdir(path.join(dir, 'src/auth'))).toHaveLength(13);
+    expect(await readdir(path.join(dir, 'src/auth'))).toHaveLength(14);
     expect(await readFile(path.join(dir, 'src/session/store.ts'), 'utf8')).toBe(before);
     expect(await tsc(dir)).toBe('');
   });

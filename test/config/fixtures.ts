@@ -12,6 +12,7 @@ export const DEFAULT_CONFIG: Config = {
   language: 'ts',
   moduleFormat: 'esm',
   outDir: 'src/session',
+  store: { type: 'cookie' },
   refresh: { mode: 'endpoint', leewaySeconds: 60 },
   routes: {
     apiPrefix: '/api',
@@ -23,7 +24,7 @@ export const DEFAULT_CONFIG: Config = {
     sessions: '/api/sessions',
   },
   cookies: {
-    names: { access: 'sk_access', refresh: 'sk_refresh', idToken: 'sk_id', state: 'sk_state' },
+    names: { access: 'sk_access', refresh: 'sk_refresh', idToken: 'sk_id', state: 'sk_state', session: 'sk_session' },
     prefix: 'auto',
     sameSite: 'lax',
     secure: 'production',

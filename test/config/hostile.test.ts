@@ -37,7 +37,17 @@ const envVar = (key: string): Field => ({
 const FIELDS: Field[] = [
   { path: 'outDir', config: (value) => ({ outDir: value }), embed: (hostile) => `src/${hostile}` },
   ...['apiPrefix', 'login', 'callback', 'refresh', 'logout', 'postLogoutRedirect', 'sessions'].map(route),
-  ...['access', 'refresh', 'idToken', 'state'].map(cookieName),
+  ...['access', 'refresh', 'idToken', 'state', 'session'].map(cookieName),
+  {
+    path: 'store.urlVar',
+    config: (value) => ({ store: { type: 'redis', urlVar: value } }),
+    embed: (hostile) => `REDIS_${hostile.toUpperCase()}`,
+  },
+  {
+    path: 'store.keyPrefix',
+    config: (value) => ({ store: { type: 'redis', keyPrefix: value } }),
+    embed: (hostile) => `app:${hostile}`,
+  },
   { path: 'cookies.domain', config: (value) => ({ cookies: { domain: value } }), embed: (hostile) => `${hostile}.example.com` },
   {
     path: 'encryption.keySource.name',
@@ -61,7 +71,7 @@ const cases = FIELDS.flatMap((field) => HOSTILE.map((hostile) => [field.path, JS
 
 describe('hostile strings are rejected in every string field', () => {
   it('covers every field', () => {
-    expect(FIELDS).toHaveLength(20);
+    expect(FIELDS).toHaveLength(23);
   });
 
   it.each(cases)('%s = %s', (path, _shown, field, hostile) => {

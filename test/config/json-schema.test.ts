@@ -30,6 +30,7 @@ const CONTRACT_EXAMPLE = {
   language: 'ts',
   moduleFormat: 'esm',
   outDir: 'src/session',
+  store: { type: 'cookie' },
   refresh: { mode: 'endpoint', leewaySeconds: 60 },
   routes: {
     apiPrefix: '/api',
@@ -149,6 +150,10 @@ describe('config.schema.json', () => {
     const file = { ...CONTRACT_EXAMPLE, encryption: { keySource: { type: 'file', path: '/run/secrets/session-keys' } } };
     expect(violations(schema, file)).toEqual([]);
     expect(violations(schema, { ...CONTRACT_EXAMPLE, routes: { ...CONTRACT_EXAMPLE.routes, sessions: null } })).toEqual([]);
+    // contract §7's Redis store, every field spelled out, and with its defaults.
+    const redis = { type: 'redis', urlVar: 'REDIS_URL', keyPrefix: 'sk:', maxAgeSeconds: 604800, timeoutMs: 5000 };
+    expect(violations(schema, { ...CONTRACT_EXAMPLE, store: redis })).toEqual([]);
+    expect(violations(schema, { framework: 'koa', store: { type: 'redis' } })).toEqual([]);
   });
 
   it('describes every property for editors: what it does, and the default where there is one', () => {

@@ -50,8 +50,9 @@ describe('resolvePolicy: cookie names', () => {
   });
 
   it('uses the configured names', () => {
-    const { cookies } = resolvePolicy(valid({ cookies: { names: { access: 'at', refresh: 'rt', idToken: 'it', state: 'st' } } }));
-    expect(Object.values(cookies).map((cookie) => cookie.secureName)).toEqual(['__Secure-at', '__Secure-rt', '__Secure-it', '__Secure-st']);
+    const { cookies } = resolvePolicy(valid({ cookies: { names: { access: 'at', refresh: 'rt', idToken: 'it', state: 'st', session: 'sid' } } }));
+    // The Redis store's session cookie has Path /, so it gets __Host-.
+    expect(Object.values(cookies).map((cookie) => cookie.secureName)).toEqual(['__Secure-at', '__Secure-rt', '__Secure-it', '__Secure-st', '__Host-sid']);
   });
 });
 

@@ -72,7 +72,7 @@ describe('valid alternatives of every field are accepted', () => {
 
   it('custom cookie settings', () => {
     const cookies = {
-      names: { access: 'app-at', refresh: 'APP_RT', idToken: 'id', state: 'st8' },
+      names: { access: 'app-at', refresh: 'APP_RT', idToken: 'id', state: 'st8', session: 'sess' },
       prefix: 'none',
       sameSite: 'strict',
       secure: 'always',
@@ -376,7 +376,7 @@ describe('single-field errors', () => {
       cookies: { names: { csrf: 'c' } },
       encryption: { keySource: { type: 'file', path: '/k', name: 'K' } },
     });
-    problemAt(problems, 'outdir', { message: 'is not a setting', got: '"x"', allowed: '$schema, framework, language, moduleFormat, outDir, refresh, routes, cookies, encryption, csrf, scalekit' });
+    problemAt(problems, 'outdir', { message: 'is not a setting', got: '"x"', allowed: '$schema, framework, language, moduleFormat, outDir, store, refresh, routes, cookies, encryption, csrf, scalekit' });
     problemAt(problems, 'routes.signin', { allowed: 'apiPrefix, login, callback, refresh, logout, postLogoutRedirect, sessions' });
     problemAt(problems, 'cookies.names.csrf', { allowed: 'access, refresh, idToken, state' });
     problemAt(problems, 'encryption.keySource.name', { message: 'is not a setting', allowed: /\bpath\b/ });
@@ -548,3 +548,34 @@ describe('csrf', () => {
     }
   });
 });
+
+describe('store (contract §7)', () => {
+  it('defaults to the cookie store; redis fills in its own defaults', () => {
+    expect(valid().store).toEqual({ type: 'cookie' });
+    expect(valid({ store: { type: 'redis' } }).store).toEqual({ type: 'redis', urlVar: 'REDIS_URL', keyPrefix: 'sk:', maxAgeSeconds: 604_800 });
+    expect(valid().cookies.names.session).toBe('sk_session');
+  });
+
+  it('takes every redis setting', () => {
+    const store = { type: 'redis', urlVar: 'SESSION_REDIS', keyPrefix: 'app:{auth}:', maxAgeSeconds: 3600, timeoutMs: 250 } as const;
+    expect(valid({ store }).store).toEqual(store);
+  });
+
+  it('rejects an unknown store, redis-only settings on the cookie store, and out-of-range numbers', () => {
+    problemAt(problemsOf({ framework: 'express', store: { type: 'memcached' } }), 'store.type', {});
+    problemAt(problemsOf({ framework: 'express', store: { type: 'cookie', urlVar: 'REDIS_URL' } }), 'store.urlVar', { message: 'is not a setting' });
+    problemAt(problemsOf({ framework: 'express', store: { type: 'redis', maxAgeSeconds: 10 } }), 'store.maxAgeSeconds', {});
+    problemAt(problemsOf({ framework: 'express', store: { type: 'redis', timeoutMs: 0 } }), 'store.timeoutMs', {});
+  });
+
+  it('the Redis URL variable must not be one another setting uses', () => {
+    const problems = problemsOf({ framework: 'express', store: { type: 'redis', urlVar: 'APP_URL' } });
+    problemAt(problems, 'store.urlVar', { message: 'duplicates scalekit.appUrlVar' });
+  });
+
+  it('the session cookie name must differ from the other cookies', () => {
+    const problems = problemsOf({ framework: 'express', cookies: { names: { session: 'sk_access' } } });
+    problemAt(problems, 'cookies.names.session', { message: 'duplicates cookies.names.access' });
+  });
+});
+

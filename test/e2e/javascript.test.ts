@@ -27,7 +27,7 @@ describe.each(SHAPES)('generated %s app in JavaScript (%s)', (framework, moduleF
     const pkg = JSON.parse(await readFile(path.join(h.dir, 'package.json'), 'utf8')) as { type: string };
     expect(pkg.type).toBe(packageType);
     const files = await readdir(path.join(h.dir, 'src', 'session'));
-    expect(files.filter((f) => f.endsWith('.js'))).toHaveLength(13);
+    expect(files.filter((f) => f.endsWith('.js'))).toHaveLength(14);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
     const routes = await readFile(path.join(h.dir, 'src', 'session', 'routes.js'), 'utf8');
     if (moduleFormat === 'cjs') expect(routes).toMatch(/^module\.exports = \{/m);

@@ -12,16 +12,17 @@ const MATRIX = FRAMEWORKS.flatMap((framework) => (Object.keys(VARIANTS) as Varia
 describe.each(MATRIX)('%s / %s', (framework, variant) => {
   it('matches the reviewed output, file by file', async () => {
     const files = await renderFiles(variantConfig(framework, variant));
+    const store = variant.startsWith('redis') ? ['redis.ts', 'store.ts'] : ['refresh.ts', 'store.ts'];
     expect(files.map((file) => path.posix.basename(file.path))).toEqual([
       'policy.ts',
       'keys.ts',
       'crypto.ts',
       'cookies.ts',
       'scalekit.ts',
-      'refresh.ts',
       'session.ts',
       'flows.ts',
       'client.ts',
+      ...store,
       'adapter.ts',
       'middleware.ts',
       'routes.ts',
@@ -35,7 +36,7 @@ describe.each(MATRIX)('%s / %s', (framework, variant) => {
   });
 });
 
-const CORE = ['policy', 'keys', 'crypto', 'cookies', 'scalekit', 'refresh', 'session', 'flows', 'client'];
+const CORE = ['policy', 'keys', 'crypto', 'cookies', 'scalekit', 'session', 'flows', 'client', 'refresh', 'store'];
 const JS_MATRIX = FRAMEWORKS.flatMap((framework) => (Object.keys(JS_VARIANTS) as JsVariantName[]).map((variant) => [framework, variant] as const));
 
 // JavaScript output from the same templates: test/__snapshots__/<framework>/js-esm/*.js, js-cjs/*.cjs.
@@ -145,7 +146,7 @@ describe('options that are off leave no trace', () => {
 
 describe('only adapters differ between frameworks', () => {
   it('the framework-free core is byte-identical for express, fastify and koa', async () => {
-    const core = ['policy.ts', 'keys.ts', 'crypto.ts', 'cookies.ts', 'scalekit.ts', 'refresh.ts', 'session.ts', 'flows.ts', 'client.ts'];
+    const core = ['policy.ts', 'keys.ts', 'crypto.ts', 'cookies.ts', 'scalekit.ts', 'session.ts', 'flows.ts', 'client.ts', 'refresh.ts', 'store.ts'];
     const byFramework = await Promise.all(
       FRAMEWORKS.map(async (framework) =>
         (await renderFiles(variantConfig(framework, 'default'))).filter((f) => core.includes(path.posix.basename(f.path))),

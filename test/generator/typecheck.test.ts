@@ -51,9 +51,9 @@ app.get('/api/me', requireSession, (req, res) => {
 app.get('/api/hello', optionalSession, (req, res) => {
   res.json({ hello: req.auth?.userId ?? 'stranger' });
 });
-app.get('/own-callback', (_req, res) => {
+app.get('/own-callback', async (_req, res) => {
   const signIn = { accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresIn: 300 };
-  createSession(res, signIn);
+  await createSession(res, signIn);
   res.redirect('/');
 });
 app.listen(3000);
@@ -70,7 +70,7 @@ app.get('/api/me', { preHandler: requireSession }, async (request) => {
 app.get('/api/hello', { preHandler: optionalSession }, async (request) => ({ hello: request.auth?.userId ?? 'stranger' }));
 app.get('/own-callback', async (_request, reply) => {
   const signIn = { accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresIn: 300 };
-  createSession(reply, signIn);
+  await createSession(reply, signIn);
   return reply.redirect('/');
 });
 await app.listen({ port: 3000 });
@@ -88,9 +88,9 @@ router.get('/api/me', requireSession, (ctx) => {
 router.get('/api/hello', optionalSession, (ctx) => {
   ctx.body = { hello: ctx.state.auth?.userId ?? 'stranger' };
 });
-router.get('/own-callback', (ctx) => {
+router.get('/own-callback', async (ctx) => {
   const signIn = { accessToken: 'a', refreshToken: 'r', idToken: 'i', expiresIn: 300 };
-  createSession(ctx, signIn);
+  await createSession(ctx, signIn);
   ctx.redirect('/');
 });
 app.use(sessionRoutes()).use(router.routes());
@@ -154,7 +154,7 @@ describe.each(CONFIG_MATRIX)('%s / %s', (configName, variant) => {
 });
 
 // `custom` turns every template option away from its default; `default` is what most apps get.
-const JS_MATRIX = (Object.keys(JS_VARIANTS) as JsVariantName[]).flatMap((js) => (['default', 'custom'] as const).map((variant) => [js, variant] as const));
+const JS_MATRIX = (Object.keys(JS_VARIANTS) as JsVariantName[]).flatMap((js) => (['default', 'custom', 'redis'] as const).map((variant) => [js, variant] as const));
 
 // JavaScript output: loads in Node as is, and `checkJs` users get the same
 // guarantees from the JSDoc types as TypeScript users get from the .ts output.
@@ -182,7 +182,7 @@ describe.each(JS_MATRIX)('JavaScript %s / %s', (js, variant) => {
         await writeFile(path.join(root, 'src', `app-${framework}.js`), app.code);
       }
     }
-    expect(written).toHaveLength(3 * 13);
+    expect(written).toHaveLength(3 * 14);
     const failures = (
       await Promise.all(
         written.map((file) =>
@@ -212,7 +212,7 @@ describe.each(FRAMEWORKS)('a fresh %s TypeScript project', (framework) => {
     expect(init.code).toBe(0);
     const generated = await runBin(['generate'], root);
     expect(generated.code).toBe(0);
-    expect(await readdir(path.join(root, 'src', 'session'))).toHaveLength(13);
+    expect(await readdir(path.join(root, 'src', 'session'))).toHaveLength(14);
     await writeFile(path.join(root, 'src', 'app.ts'), APPS[framework]('./session/index.js'));
     expect(typecheckProject(root)).toBe('');
   });

@@ -6,7 +6,8 @@ export type Framework = (typeof FRAMEWORKS)[number];
 /**
  * The variant matrix every framework's templates are snapshotted and
  * typechecked over: both refresh modes, ID token and session routes on and
- * off, and one config where every cookie and route setting is non-default.
+ * off, one config where every cookie and route setting is non-default, and
+ * the Redis store in both refresh modes.
  */
 export const VARIANTS = {
   default: {},
@@ -45,6 +46,14 @@ export const VARIANTS = {
       scopes: ['openid', 'email', 'offline_access'],
       timeoutMs: 2500,
     },
+  },
+  redis: { store: { type: 'redis' } },
+  'redis-transparent': {
+    store: { type: 'redis', urlVar: 'SESSION_REDIS_URL', keyPrefix: 'app:auth:', timeoutMs: 800 },
+    refresh: { mode: 'transparent' },
+    routes: { sessions: null },
+    cookies: { names: { session: 'app_sid' }, storeIdToken: false, maxAgeSeconds: 86400 },
+    csrf: false,
   },
 } satisfies Record<string, Omit<ConfigInput, 'framework'>>;
 

@@ -3,8 +3,6 @@
 
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-import { decodeJwt } from "jose";
-
 import {
   clearCookie,
   clearLoginState,
@@ -12,7 +10,6 @@ import {
   pendingLoginKeys,
   readCookie,
   readLoginState,
-  writeCookie,
   writeLoginState,
 } from "./cookies.js";
 import { open, seal } from "./crypto.js";
@@ -42,10 +39,16 @@ import {
   internalErrorReply,
   jsonReply,
   redirectReply,
-  refreshSession,
+  refreshRequested,
   type Reply,
   type SessionRequest,
 } from "./session.js";
+import {
+  assertStoreConfig,
+  endSession,
+  revokeStored,
+  saveSession,
+} from "./store.js";
 
 /** The parts of a request the auth routes read, whatever the framework. */
 export interface FlowRequest extends SessionRequest {
@@ -60,6 +63,7 @@ export interface FlowRequest extends SessionRequest {
 export function assertSessionConfig(): void {
   getKeyring();
   getSettings();
+  assertStoreConfig();
 }
 
 /**
@@ -182,7 +186,7 @@ export async function callback(req: FlowRequest): Promise<Reply> {
       return callbackFailure(req, "login_failed", cleanup, saved);
     }
     return redirectReply(302, saved.returnTo, [
-      ...sessionCookies(result),
+      ...(await sessionCookies(result)),
       ...cleanup,
     ]);
   } catch (error) {
@@ -301,10 +305,9 @@ export interface SignInTokens {
 }
 
 /**
- * `Set-Cookie` lines that start a session from a sign-in result; for apps
- * that keep their own callback route (see `createSession`).
+ * `Set-Cookie` lines that start a session from a sign-in result (stored); for apps that keep their own callback route (see `createSession`).
  */
-export function sessionCookies(tokens: SignInTokens): string[] {
+export async function sessionCookies(tokens: SignInTokens): Promise<string[]> {
   if (!tokens.refreshToken) {
     // Without offline_access there is no refresh token and the session would
     // silently end with the first access token.
@@ -312,44 +315,42 @@ export function sessionCookies(tokens: SignInTokens): string[] {
       "Scalekit returned no refresh token; request the offline_access scope.",
     );
   }
-  return [
-    ...writeCookie("access", seal("access", tokens.accessToken)),
-    ...writeCookie("refresh", seal("refresh", tokens.refreshToken)),
-    ...(tokens.idToken
-      ? writeCookie("idToken", seal("idToken", tokens.idToken))
-      : []),
-  ];
+  return saveSession({
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    idToken: tokens.idToken,
+  });
 }
 
-/** `POST refresh`: new access and refresh cookies, or the reason there are none. */
+/** `POST refresh`: renewed tokens (new cookies), or the reason there are none. */
 export async function refresh(req: FlowRequest): Promise<Reply> {
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
-  const sealed = readCookie(req.cookies, "refresh");
-  if (sealed === undefined) return errorReply("authentication_required");
-  const result = await refreshSession(sealed);
+  const result = await refreshRequested(req.cookies);
   if (!result.ok) return errorReply(result.code);
   return { status: 204, headers: {}, cookies: result.cookies };
 }
 
 /**
- * `POST logout`: clears every cookie at its own Path and sends the browser
+ * `POST logout`: ends the session here (every cookie cleared at its own Path) and sends the browser
  * (a top-level navigation, so Scalekit's own session cookie goes along) to
  * Scalekit's logout URL, which ends the session there too.
  */
-export function logout(req: FlowRequest): Reply {
+export async function logout(req: FlowRequest): Promise<Reply> {
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
-  // Read the ID token before the cookies are cleared: it is the logout hint,
-  // and names the session whose cached results this process must drop.
-  const sealed = readCookie(req.cookies, "idToken");
-  const idTokenHint =
-    sealed === undefined ? undefined : open("idToken", sealed)?.plaintext;
-  const sessionId =
-    idTokenHint === undefined ? undefined : sessionIdOf(idTokenHint);
-  if (sessionId !== undefined) forgetSession({ sessionId });
+  let ended: Awaited<ReturnType<typeof endSession>>;
+  try {
+    ended = await endSession(req.cookies);
+  } catch {
+    // The record could not be deleted: signing out only this browser would
+    // leave a copied cookie working, so the user is asked to try again.
+    return errorReply("auth_unavailable");
+  }
+  // This process drops what it remembers about the session, too.
+  if (ended.sid !== undefined) forgetSession({ sessionId: ended.sid });
   const url = scalekit().getLogoutUrl({
-    ...(idTokenHint !== undefined && { idTokenHint }),
+    ...(ended.idToken !== undefined && { idTokenHint: ended.idToken }),
     postLogoutRedirectUri: new URL(
       ROUTES.postLogoutRedirect,
       getSettings().appUrl,
@@ -408,6 +409,8 @@ export async function revokeSession(
     const session = await scalekit().session.getSession(sessionId);
     if (session.userId !== auth.userId)
       return jsonReply(404, { error: "session_not_found" });
+    // Ended in the store first: should Scalekit then fail, the session is still over.
+    await revokeStored({ userId: auth.userId, sessionId });
     await scalekit().session.revokeSession(sessionId);
     forgetSession({ sessionId });
     const current = sessionId === auth.sessionId;
@@ -431,6 +434,7 @@ export async function revokeAllSessions(
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
   try {
+    await revokeStored({ userId: auth.userId });
     const result = await scalekit().session.revokeAllUserSessions(auth.userId);
     forgetSession({ userId: auth.userId });
     return jsonReply(
@@ -523,16 +527,6 @@ function parseLoginState(text: string | undefined): LoginState | null {
     };
   } catch {
     return null;
-  }
-}
-
-/** The `sid` of a token from our own sealed cookie (already verified when it was stored). */
-function sessionIdOf(token: string): string | undefined {
-  try {
-    const { sid } = decodeJwt(token);
-    return typeof sid === "string" ? sid : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -101,14 +101,14 @@ function sessionRouter() {
  *
  * @param {Response} res
  * @param {SignInTokens} tokens
- * @returns {void}
+ * @returns {Promise<void>}
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(res, result);
+ * await createSession(res, result);
  * res.redirect('/');
  */
-function createSession(res, tokens) {
-  appendCookies(res, sessionCookies(tokens));
+async function createSession(res, tokens) {
+  appendCookies(res, await sessionCookies(tokens));
 }
 
 /**

@@ -99,14 +99,14 @@ export function sessionRouter() {
  *
  * @param {Response} res
  * @param {SignInTokens} tokens
- * @returns {void}
+ * @returns {Promise<void>}
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(res, result);
+ * await createSession(res, result);
  * res.redirect('/');
  */
-export function createSession(res, tokens) {
-  appendCookies(res, sessionCookies(tokens));
+export async function createSession(res, tokens) {
+  appendCookies(res, await sessionCookies(tokens));
 }
 
 /**

@@ -96,11 +96,14 @@ export function sessionRouter(): Router {
  *
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(res, result);
+ * await createSession(res, result);
  * res.redirect('/');
  */
-export function createSession(res: Response, tokens: SignInTokens): void {
-  appendCookies(res, sessionCookies(tokens));
+export async function createSession(
+  res: Response,
+  tokens: SignInTokens,
+): Promise<void> {
+  appendCookies(res, await sessionCookies(tokens));
 }
 
 function authOf(req: Request<{ id: string }> | Request): Auth {

@@ -141,11 +141,14 @@ export const sessionPlugin = fp(routes, {
  *
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(reply, result);
+ * await createSession(reply, result);
  * return reply.redirect('/');
  */
-export function createSession(reply: FastifyReply, tokens: SignInTokens): void {
-  appendCookies(reply, sessionCookies(tokens));
+export async function createSession(
+  reply: FastifyReply,
+  tokens: SignInTokens,
+): Promise<void> {
+  appendCookies(reply, await sessionCookies(tokens));
 }
 
 function authOf(request: FastifyRequest): Auth {

@@ -5,8 +5,6 @@
 
 const { createHash, randomBytes, timingSafeEqual } = require("node:crypto");
 
-const { decodeJwt } = require("jose");
-
 const {
   clearCookie,
   clearLoginState,
@@ -14,7 +12,6 @@ const {
   pendingLoginKeys,
   readCookie,
   readLoginState,
-  writeCookie,
   writeLoginState,
 } = require("./cookies.cjs");
 const { open, seal } = require("./crypto.cjs");
@@ -43,9 +40,15 @@ const {
   internalErrorReply,
   jsonReply,
   redirectReply,
-  refreshSession,
+  refreshRequested,
 } = require("./session.cjs");
 /** @import { Auth, Reply, SessionRequest } from "./session.cjs" */
+const {
+  assertStoreConfig,
+  endSession,
+  revokeStored,
+  saveSession,
+} = require("./store.cjs");
 
 /**
  * The parts of a request the auth routes read, whatever the framework.
@@ -61,6 +64,7 @@ const {
 function assertSessionConfig() {
   getKeyring();
   getSettings();
+  assertStoreConfig();
 }
 
 /**
@@ -185,7 +189,7 @@ async function callback(req) {
       return callbackFailure(req, "login_failed", cleanup, saved);
     }
     return redirectReply(302, saved.returnTo, [
-      ...sessionCookies(result),
+      ...(await sessionCookies(result)),
       ...cleanup,
     ]);
   } catch (error) {
@@ -323,12 +327,11 @@ function methodNotAllowed() {
  */
 
 /**
- * `Set-Cookie` lines that start a session from a sign-in result; for apps
- * that keep their own callback route (see `createSession`).
+ * `Set-Cookie` lines that start a session from a sign-in result (stored); for apps that keep their own callback route (see `createSession`).
  * @param {SignInTokens} tokens
- * @returns {string[]}
+ * @returns {Promise<string[]>}
  */
-function sessionCookies(tokens) {
+async function sessionCookies(tokens) {
   if (!tokens.refreshToken) {
     // Without offline_access there is no refresh token and the session would
     // silently end with the first access token.
@@ -336,50 +339,49 @@ function sessionCookies(tokens) {
       "Scalekit returned no refresh token; request the offline_access scope.",
     );
   }
-  return [
-    ...writeCookie("access", seal("access", tokens.accessToken)),
-    ...writeCookie("refresh", seal("refresh", tokens.refreshToken)),
-    ...(tokens.idToken
-      ? writeCookie("idToken", seal("idToken", tokens.idToken))
-      : []),
-  ];
+  return saveSession({
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    idToken: tokens.idToken,
+  });
 }
 
 /**
- * `POST refresh`: new access and refresh cookies, or the reason there are none.
+ * `POST refresh`: renewed tokens (new cookies), or the reason there are none.
  * @param {FlowRequest} req
  * @returns {Promise<Reply>}
  */
 async function refresh(req) {
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
-  const sealed = readCookie(req.cookies, "refresh");
-  if (sealed === undefined) return errorReply("authentication_required");
-  const result = await refreshSession(sealed);
+  const result = await refreshRequested(req.cookies);
   if (!result.ok) return errorReply(result.code);
   return { status: 204, headers: {}, cookies: result.cookies };
 }
 
 /**
- * `POST logout`: clears every cookie at its own Path and sends the browser
+ * `POST logout`: ends the session here (every cookie cleared at its own Path) and sends the browser
  * (a top-level navigation, so Scalekit's own session cookie goes along) to
  * Scalekit's logout URL, which ends the session there too.
  * @param {FlowRequest} req
- * @returns {Reply}
+ * @returns {Promise<Reply>}
  */
-function logout(req) {
+async function logout(req) {
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
-  // Read the ID token before the cookies are cleared: it is the logout hint,
-  // and names the session whose cached results this process must drop.
-  const sealed = readCookie(req.cookies, "idToken");
-  const idTokenHint =
-    sealed === undefined ? undefined : open("idToken", sealed)?.plaintext;
-  const sessionId =
-    idTokenHint === undefined ? undefined : sessionIdOf(idTokenHint);
-  if (sessionId !== undefined) forgetSession({ sessionId });
+  /** @type {Awaited<ReturnType<typeof endSession>>} */
+  let ended;
+  try {
+    ended = await endSession(req.cookies);
+  } catch {
+    // The record could not be deleted: signing out only this browser would
+    // leave a copied cookie working, so the user is asked to try again.
+    return errorReply("auth_unavailable");
+  }
+  // This process drops what it remembers about the session, too.
+  if (ended.sid !== undefined) forgetSession({ sessionId: ended.sid });
   const url = scalekit().getLogoutUrl({
-    ...(idTokenHint !== undefined && { idTokenHint }),
+    ...(ended.idToken !== undefined && { idTokenHint: ended.idToken }),
     postLogoutRedirectUri: new URL(
       ROUTES.postLogoutRedirect,
       getSettings().appUrl,
@@ -443,6 +445,8 @@ async function revokeSession(req, auth, sessionId) {
     const session = await scalekit().session.getSession(sessionId);
     if (session.userId !== auth.userId)
       return jsonReply(404, { error: "session_not_found" });
+    // Ended in the store first: should Scalekit then fail, the session is still over.
+    await revokeStored({ userId: auth.userId, sessionId });
     await scalekit().session.revokeSession(sessionId);
     forgetSession({ sessionId });
     const current = sessionId === auth.sessionId;
@@ -468,6 +472,7 @@ async function revokeAllSessions(req, auth) {
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
   try {
+    await revokeStored({ userId: auth.userId });
     const result = await scalekit().session.revokeAllUserSessions(auth.userId);
     forgetSession({ userId: auth.userId });
     return jsonReply(
@@ -580,20 +585,6 @@ function parseLoginState(text) {
     };
   } catch {
     return null;
-  }
-}
-
-/**
- * The `sid` of a token from our own sealed cookie (already verified when it was stored).
- * @param {string} token
- * @returns {string | undefined}
- */
-function sessionIdOf(token) {
-  try {
-    const { sid } = decodeJwt(token);
-    return typeof sid === "string" ? sid : undefined;
-  } catch {
-    return undefined;
   }
 }
 

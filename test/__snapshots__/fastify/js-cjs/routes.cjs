@@ -141,14 +141,14 @@ const sessionPlugin = fp(routes, { name: "scalekit-session", fastify: "5.x" });
  *
  * @param {FastifyReply} reply
  * @param {SignInTokens} tokens
- * @returns {void}
+ * @returns {Promise<void>}
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(reply, result);
+ * await createSession(reply, result);
  * return reply.redirect('/');
  */
-function createSession(reply, tokens) {
-  appendCookies(reply, sessionCookies(tokens));
+async function createSession(reply, tokens) {
+  appendCookies(reply, await sessionCookies(tokens));
 }
 
 /**

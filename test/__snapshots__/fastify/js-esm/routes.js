@@ -142,14 +142,14 @@ export const sessionPlugin = fp(routes, {
  *
  * @param {FastifyReply} reply
  * @param {SignInTokens} tokens
- * @returns {void}
+ * @returns {Promise<void>}
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(reply, result);
+ * await createSession(reply, result);
  * return reply.redirect('/');
  */
-export function createSession(reply, tokens) {
-  appendCookies(reply, sessionCookies(tokens));
+export async function createSession(reply, tokens) {
+  appendCookies(reply, await sessionCookies(tokens));
 }
 
 /**

@@ -78,11 +78,14 @@ export function sessionRoutes(): RouterMiddleware {
  *
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(ctx, result);
+ * await createSession(ctx, result);
  * ctx.redirect('/');
  */
-export function createSession(ctx: Context, tokens: SignInTokens): void {
-  appendCookies(ctx, sessionCookies(tokens));
+export async function createSession(
+  ctx: Context,
+  tokens: SignInTokens,
+): Promise<void> {
+  appendCookies(ctx, await sessionCookies(tokens));
 }
 
 function authOf(ctx: Context): Auth {

@@ -82,14 +82,14 @@ function sessionRoutes() {
  *
  * @param {Context} ctx
  * @param {SignInTokens} tokens
- * @returns {void}
+ * @returns {Promise<void>}
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(ctx, result);
+ * await createSession(ctx, result);
  * ctx.redirect('/');
  */
-function createSession(ctx, tokens) {
-  appendCookies(ctx, sessionCookies(tokens));
+async function createSession(ctx, tokens) {
+  appendCookies(ctx, await sessionCookies(tokens));
 }
 
 /**

@@ -80,14 +80,14 @@ export function sessionRoutes() {
  *
  * @param {Context} ctx
  * @param {SignInTokens} tokens
- * @returns {void}
+ * @returns {Promise<void>}
  * @example
  * const result = await scalekit.authenticateWithCode(code, redirectUri, { codeVerifier });
- * createSession(ctx, result);
+ * await createSession(ctx, result);
  * ctx.redirect('/');
  */
-export function createSession(ctx, tokens) {
-  appendCookies(ctx, sessionCookies(tokens));
+export async function createSession(ctx, tokens) {
+  appendCookies(ctx, await sessionCookies(tokens));
 }
 
 /**

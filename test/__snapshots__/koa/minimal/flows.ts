@@ -10,7 +10,6 @@ import {
   pendingLoginKeys,
   readCookie,
   readLoginState,
-  writeCookie,
   writeLoginState,
 } from "./cookies.js";
 import { open, seal } from "./crypto.js";
@@ -38,10 +37,11 @@ import {
   internalErrorReply,
   jsonReply,
   redirectReply,
-  refreshSession,
+  refreshRequested,
   type Reply,
   type SessionRequest,
 } from "./session.js";
+import { assertStoreConfig, saveSession } from "./store.js";
 
 /** The parts of a request the auth routes read, whatever the framework. */
 export interface FlowRequest extends SessionRequest {
@@ -56,6 +56,7 @@ export interface FlowRequest extends SessionRequest {
 export function assertSessionConfig(): void {
   getKeyring();
   getSettings();
+  assertStoreConfig();
 }
 
 /**
@@ -178,7 +179,7 @@ export async function callback(req: FlowRequest): Promise<Reply> {
       return callbackFailure(req, "login_failed", cleanup, saved);
     }
     return redirectReply(302, saved.returnTo, [
-      ...sessionCookies(result),
+      ...(await sessionCookies(result)),
       ...cleanup,
     ]);
   } catch (error) {
@@ -296,10 +297,9 @@ export interface SignInTokens {
 }
 
 /**
- * `Set-Cookie` lines that start a session from a sign-in result; for apps
- * that keep their own callback route (see `createSession`).
+ * `Set-Cookie` lines that start a session from a sign-in result (stored); for apps that keep their own callback route (see `createSession`).
  */
-export function sessionCookies(tokens: SignInTokens): string[] {
+export async function sessionCookies(tokens: SignInTokens): Promise<string[]> {
   if (!tokens.refreshToken) {
     // Without offline_access there is no refresh token and the session would
     // silently end with the first access token.
@@ -307,29 +307,27 @@ export function sessionCookies(tokens: SignInTokens): string[] {
       "Scalekit returned no refresh token; request the offline_access scope.",
     );
   }
-  return [
-    ...writeCookie("access", seal("access", tokens.accessToken)),
-    ...writeCookie("refresh", seal("refresh", tokens.refreshToken)),
-  ];
+  return saveSession({
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+  });
 }
 
-/** `POST refresh`: new access and refresh cookies, or the reason there are none. */
+/** `POST refresh`: renewed tokens (new cookies), or the reason there are none. */
 export async function refresh(req: FlowRequest): Promise<Reply> {
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
-  const sealed = readCookie(req.cookies, "refresh");
-  if (sealed === undefined) return errorReply("authentication_required");
-  const result = await refreshSession(sealed);
+  const result = await refreshRequested(req.cookies);
   if (!result.ok) return errorReply(result.code);
   return { status: 204, headers: {}, cookies: result.cookies };
 }
 
 /**
- * `POST logout`: clears every cookie at its own Path and sends the browser
+ * `POST logout`: ends the session here (every cookie cleared at its own Path) and sends the browser
  * (a top-level navigation, so Scalekit's own session cookie goes along) to
  * Scalekit's logout URL, which ends the session there too.
  */
-export function logout(req: FlowRequest): Reply {
+export async function logout(req: FlowRequest): Promise<Reply> {
   const rejected = crossSiteRejection(req);
   if (rejected) return rejected;
   const url = scalekit().getLogoutUrl({
