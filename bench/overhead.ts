@@ -14,7 +14,7 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 
 import { startEmulator } from '../src/emulator/index.js';
-import { appStats, type AppStats, type BenchApp, checkGuarding, createBenchProject, startBenchApp, type Variant } from './lib/apps.js';
+import { appStats, type AppStats, type BenchApp, checkGuarding, createBenchProject, startBenchApp, ungatedIndex } from './lib/apps.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { FRAMEWORKS, type Framework, keyEntry } from './lib/project.js';
 import type { Section } from './lib/report.js';
@@ -27,14 +27,21 @@ const ROUNDS = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 8);
 /** A per-round ratio range wider than this (max − min) is called out as not narrow. */
 const NARROW = 0.15;
 
-const VARIANTS: readonly Variant[] = ['none', 'generated', 'sdk'];
-const LABELS: Record<Framework, Record<Variant, string>> = {
-  express: { none: 'Express, no auth', generated: 'Express, `sessionRouter()` + `requireSession`', sdk: 'Express, SDK `validateToken`' },
-  fastify: { none: 'Fastify, no auth', generated: 'Fastify, `sessionPlugin` + `requireSession`', sdk: 'Fastify, SDK `validateToken`' },
-  koa: { none: 'Koa, no auth', generated: 'Koa, `sessionRoutes()` + `requireSession`', sdk: 'Koa, SDK `validateToken`' },
+/** `ungated`: the generated code with the routing gate of the Express auth router switched off, as before it. */
+type Kind = 'none' | 'generated' | 'ungated' | 'sdk';
+const LABELS: Record<Framework, Record<Kind, string>> = {
+  express: {
+    none: 'Express, no auth',
+    generated: 'Express, `sessionRouter()` + `requireSession`',
+    ungated: 'Express, same, routing gate off',
+    sdk: 'Express, SDK `validateToken`',
+  },
+  fastify: { none: 'Fastify, no auth', generated: 'Fastify, `sessionPlugin` + `requireSession`', ungated: '—', sdk: 'Fastify, SDK `validateToken`' },
+  koa: { none: 'Koa, no auth', generated: 'Koa, `sessionRoutes()` + `requireSession`', ungated: 'Koa, same, routing gate off', sdk: 'Koa, SDK `validateToken`' },
 };
 
 interface Server {
+  kind: Kind;
   app: BenchApp;
   headers: Record<string, string>;
   /** One entry per round. */
@@ -62,13 +69,18 @@ export async function benchOverhead(): Promise<Section> {
       const sessionCookie = project.sessionCookie(token);
       const servers: Server[] = [];
       try {
-        const apps = await Promise.all(VARIANTS.map((variant) => startBenchApp(project, variant)));
-        for (const app of apps) {
+        const ungated = await ungatedIndex(project);
+        const kinds: Kind[] = ungated ? ['none', 'generated', 'ungated', 'sdk'] : ['none', 'generated', 'sdk'];
+        const apps = await Promise.all(
+          kinds.map((kind) => (kind === 'ungated' ? startBenchApp(project, 'generated', {}, ungated) : startBenchApp(project, kind))),
+        );
+        for (const [i, app] of apps.entries()) {
           // The no-auth app gets the sealed cookie too, so the request bytes match.
           const headers = { cookie: app.variant === 'sdk' ? `sk_token=${token}` : sessionCookie };
           // Each guard must really be guarding, and letting this cookie through, before it is timed.
           await checkGuarding(app, headers);
           servers.push({
+            kind: kinds[i] as Kind,
             app,
             headers,
             requestsPerSecond: [],
@@ -102,7 +114,7 @@ export async function benchOverhead(): Promise<Section> {
             server.p99Ratios.push((server.p99.at(-1) as number) / (base.p99.at(-1) as number));
           }
           console.log(
-            `  ${framework} round ${round + 1}: ${servers.map((s) => `${s.app.variant} ${count(s.requestsPerSecond.at(-1) as number)} req/s ${count(s.cpuPerRequestUs.at(-1) as number)} µs`).join('; ')}`,
+            `  ${framework} round ${round + 1}: ${servers.map((s) => `${s.kind} ${count(s.requestsPerSecond.at(-1) as number)} req/s ${count(s.cpuPerRequestUs.at(-1) as number)} µs`).join('; ')}`,
           );
         }
         for (const server of servers) server.retained = await appStats(server.app.url, true);
@@ -114,13 +126,22 @@ export async function benchOverhead(): Promise<Section> {
     }
     load.end = os.loadavg()[0] ?? 0;
 
-    const baseOf = (s: Server) => all.find((b) => b.app.framework === s.app.framework && b.app.variant === 'none') as Server;
-    const sdkOf = (s: Server) => all.find((b) => b.app.framework === s.app.framework && b.app.variant === 'sdk') as Server;
+    const find = (s: Server, kind: Kind) => all.find((b) => b.app.framework === s.app.framework && b.kind === kind);
+    const baseOf = (s: Server) => find(s, 'none') as Server;
+    const sdkOf = (s: Server) => find(s, 'sdk') as Server;
     const addedCpu = (s: Server) => median(s.cpuPerRequestUs) - median(baseOf(s).cpuPerRequestUs);
-    const generated = all.filter((s) => s.app.variant === 'generated');
-    const wide = all.filter((s) => s.app.variant !== 'none' && Math.max(...s.throughputRatios) - Math.min(...s.throughputRatios) > NARROW);
-    const wideCpu = all.filter((s) => s.app.variant !== 'none' && Math.max(...s.cpuRatios) - Math.min(...s.cpuRatios) > NARROW);
-    const label = (s: Server) => LABELS[s.app.framework][s.app.variant];
+    const generated = all.filter((s) => s.kind === 'generated');
+    const wide = all.filter((s) => s.kind !== 'none' && Math.max(...s.throughputRatios) - Math.min(...s.throughputRatios) > NARROW);
+    const wideCpu = all.filter((s) => s.kind !== 'none' && Math.max(...s.cpuRatios) - Math.min(...s.cpuRatios) > NARROW);
+    const label = (s: Server) => LABELS[s.app.framework][s.kind];
+    // The gate's effect: per round, the gated app's CPU per request minus the ungated one's, both measured in that round.
+    const gateEffect = (s: Server) => {
+      const off = find(s, 'ungated');
+      if (!off) return undefined;
+      const savedUs = s.cpuPerRequestUs.map((us, i) => (off.cpuPerRequestUs[i] as number) - us);
+      const throughput = s.requestsPerSecond.map((rps, i) => rps / (off.requestsPerSecond[i] as number));
+      return `${s.app.framework}: the gate saves ${median(savedUs).toFixed(1)} µs CPU per request (per round ${Math.min(...savedUs).toFixed(1)} to ${Math.max(...savedUs).toFixed(1)} µs), req/s ${ratio(median(throughput))} of the ungated app (${spread(throughput)})`;
+    };
     const verdict = (s: Server) => {
       const throughput = median(s.throughputRatios);
       const cpu = addedCpu(s);
@@ -132,8 +153,9 @@ export async function benchOverhead(): Promise<Section> {
     return {
       title: 'Request overhead under load (Express, Fastify, Koa)',
       method: [
-        'For each framework, three app processes (`bench/overhead-app.ts`) serve the same route (`GET /api/me`, body `{"ok":true}`), each started by the project\'s `startApp` (tsx, `NODE_ENV=development`) on 127.0.0.1: ' +
+        'For each framework, three app processes (four on Express) (`bench/overhead-app.ts`) serve the same route (`GET /api/me`, body `{"ok":true}`), each started by the project\'s `startApp` (tsx, `NODE_ENV=development`) on 127.0.0.1: ' +
           '**no auth**; the **generated** code (default config) wired exactly as the README shows, i.e. Express `app.use(sessionRouter())`, Fastify `await app.register(sessionPlugin)`, Koa `app.use(sessionRoutes())` in front of the app\'s own `@koa/router` with `allowedMethods()`, plus `requireSession` on the route; ' +
+          'on Express, the same generated code with the routing gate off (`mayBeAuthRoute` in routes.ts always "maybe", so every request walks the auth router as before the gate); ' +
           'and the Scalekit guidance\'s way, the **SDK**\'s `validateToken(token, { issuer, audience })` on a plain token cookie, every request. ' +
           'The generated app gets a valid sealed access cookie, the SDK app the raw token; the no-auth app gets the sealed cookie too, so request sizes match.',
         `autocannon runs in the benchmark process, ${CONNECTIONS} connections, no pipelining: ${WARMUP_SECONDS} s warm-up per app (discarded), then ${ROUNDS} rounds × ${ROUND_SECONDS} s per app, order rotated each round; frameworks one after another. ` +
@@ -162,7 +184,7 @@ export async function benchOverhead(): Promise<Section> {
             `${median(s.cpuPerRequestUs).toFixed(1)} µs`,
             ratio(median(s.cpuRatios)),
             spread(s.cpuRatios),
-            s.app.variant === 'none' ? '—' : `${addedCpu(s).toFixed(1)} µs`,
+            s.kind === 'none' ? '—' : `${addedCpu(s).toFixed(1)} µs`,
             mebibytes(s.retained.heapUsed),
           ]),
         },
@@ -173,6 +195,10 @@ export async function benchOverhead(): Promise<Section> {
           ? `Every per-round ratio range is within ${NARROW.toFixed(2)}.`
           : `Not narrow (per-round range wider than ${NARROW.toFixed(2)}): ${[...new Set([...wide, ...wideCpu])].map((s) => `${label(s)} (req/s ${spread(s.throughputRatios)}, CPU ${spread(s.cpuRatios)})`).join('; ')}. ` +
             'Each app gets a core at most, shared with autocannon and everything else on the machine, so req/s swings with the neighbours; the CPU-per-request figure is the one to trust there.',
+        `Routing gate (the Express auth router is skipped for a path no auth route can match; "gate off" is the same generated code with the gate always saying "maybe", run side by side): ${generated
+          .map(gateEffect)
+          .filter(Boolean)
+          .join('; ')}.`,
         'Memory: the generated and SDK apps load `@scalekit-sdk/node` (and with it axios, gRPC/Connect and protobuf) and jose; the no-auth app loads only its framework, which is most of the difference in heap.',
       ],
       headline: generated.map(verdict).join('; '),

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 import { benchCliStartup } from './cli-startup.js';
 import { benchGenerator } from './generator.js';
+import { benchHandler } from './handler.js';
 import { cleanupAll } from './lib/cleanup.js';
 import { describeMachine } from './lib/machine.js';
 import { renderMarkdown } from './lib/markdown.js';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   verify: benchVerify,
   seal: benchSeal,
   overhead: benchOverhead,
+  handler: benchHandler,
   memory: benchMemory,
   'refresh-storm': benchRefreshStorm,
   generator: benchGenerator,

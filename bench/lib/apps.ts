@@ -1,5 +1,5 @@
 /** Starting the benchmark app (bench/overhead-app.ts) inside a generated project. */
-import { writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -84,4 +84,21 @@ export async function checkGuarding(app: BenchApp, headers: Record<string, strin
     const refused = await fetch(`${app.url}/api/me`, { signal: AbortSignal.timeout(10_000) });
     if (refused.status !== 401) throw new Error(`${app.framework} ${app.variant}: /api/me answered ${refused.status} without a cookie`);
   }
+}
+
+/**
+ * A copy of the project's generated code whose routing gate (`mayBeAuthRoute`
+ * in the Express routes.ts) always says "maybe", so every request walks
+ * the auth router as it did before the gate: its `index.ts`, or undefined when
+ * this framework's routes have no gate.
+ */
+export async function ungatedIndex(project: BenchProject): Promise<string | undefined> {
+  const dir = path.dirname(project.file('index.ts'));
+  const gate = 'function mayBeAuthRoute(path: string): boolean {';
+  const source = await readFile(path.join(dir, 'routes.ts'), 'utf8');
+  if (!source.includes(gate)) return undefined;
+  const copy = `${dir}-ungated`;
+  await cp(dir, copy, { recursive: true });
+  await writeFile(path.join(copy, 'routes.ts'), source.replace(gate, `${gate}\n  if (path !== undefined) return true;`));
+  return path.join(copy, 'index.ts');
 }
