@@ -24,7 +24,7 @@ const ROUND_REQUESTS = 5_000;
 const ROUNDS = 3;
 const SEED = 0x5eed13;
 /** Bounds compared; the generated default is read from session.ts. */
-const OTHER_BOUNDS = [1_000, 4_000];
+const OTHER_BOUNDS = [1_000, 4_000, 10_000];
 
 interface BoundApp {
   bound: number;

@@ -90,7 +90,7 @@ export async function benchVerify(): Promise<Section> {
         `Same emulator, same RS256 access token (${token.length} characters), in one process, sequential calls. ` +
           'Baseline: the SDK\'s `new ScalekitClient(url, id, secret).validateToken(token, { issuer, audience })`. ' +
           'Ours: the generated `verifyAccessToken` (jose `jwtVerify` against a cached `createRemoteJWKSet`, RS256 only, `iss`, `aud`, `exp`/`nbf`).',
-        'Also the generated `authenticate(jar)` from `session.ts`: a bounded cache keyed by the exact sealed value; a miss opens the cookie (AES-256-GCM) and verifies the token, a hit skips both. ' +
+        'Also the generated `authenticate(req)` from `session.ts`: a bounded cache keyed by the exact sealed value; a miss opens the cookie (AES-256-GCM) and verifies the token, a hit skips both. ' +
           `"Repeated" sends one cookie every time; "fresh" cycles through ${FRESH_COOKIES.toLocaleString('en-US')} cookies sealed from the same token (each seal has a new IV), more than the cache's ${(FRESH_COOKIES - 1024).toLocaleString('en-US')} entries, so every call misses.`,
         `tinybench, ${options.rounds} rounds × (${options.warmupMs} ms warm-up + ${options.timeMs} ms measured) per task, task order rotated each round. ` +
           'ops/s is the median over rounds of each round\'s mean; the ratio is the median over rounds of (task ÷ SDK) measured in the same round. Before timing, both verifiers must agree on the token.',

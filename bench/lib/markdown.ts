@@ -49,7 +49,7 @@ export function renderMarkdown(machine: Machine, sections: Section[], run: RunIn
     'npm run bench -- seal verify        # some of them, printed only',
     '```',
     '',
-    'Benchmarks: `bench/verify.ts`, `bench/seal.ts`, `bench/overhead.ts` (+ `bench/overhead-app.ts`), `bench/memory.ts`, `bench/refresh-storm.ts`, `bench/generator.ts`, `bench/profile.ts`. ' +
+    'Benchmarks: `bench/verify.ts`, `bench/seal.ts`, `bench/overhead.ts` (+ `bench/overhead-app.ts`), `bench/handler.ts`, `bench/memory.ts`, `bench/refresh-storm.ts`, `bench/generator.ts`, `bench/cli-startup.ts`, `bench/profile.ts`. ' +
       'Each creates its own throwaway project with `createThrowawayProject`, generates into it with the project\'s own `generate`, starts its own emulator, and removes all of it when done.',
     '',
   ];
