@@ -20,7 +20,7 @@ import { count, mebibytes, median, ratio, spread } from './lib/stats.js';
 
 const SESSIONS = 10_000;
 const PHASE_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
-const ROUND_REQUESTS = 5_000;
+const ROUND_REQUESTS = 3_000;
 const ROUNDS = 3;
 const SEED = 0x5eed13;
 /** Bounds compared; the generated default is read from session.ts. */
