@@ -120,10 +120,13 @@ async function profileApp(project: BenchProject, label: string, index: string, t
 
 const AREAS = ['generated', 'framework', 'other packages', 'node internals', 'GC', 'program / native'] as const;
 
+const GENERATED_DIR = /\/src\/session(?:-[a-z0-9]+)?\//;
+
 function area(url: string, name: string): (typeof AREAS)[number] {
   if (name === '(garbage collector)') return 'GC';
   if (url === '') return 'program / native';
-  if (url.includes('/src/session/')) return 'generated';
+  // The project's src/session/, or a copy of it beside it (src/session-ungated/).
+  if (GENERATED_DIR.test(url)) return 'generated';
   if (/node_modules\/(express|router|fastify|find-my-way|light-my-request|avvio|koa|@koa|@fastify|body-parser|finalhandler|send|on-finished|path-to-regexp|koa-compose)/.test(url)) return 'framework';
   if (url.includes('node_modules/')) return 'other packages';
   return 'node internals';
@@ -160,8 +163,8 @@ export function summarise(label: string, profile: CpuProfile): ProfileSummary {
 }
 
 function shortUrl(url: string): string {
-  const session = url.indexOf('/src/session/');
-  if (session !== -1) return `generated ${url.slice(session + '/src/session/'.length)}`;
+  const generated = GENERATED_DIR.exec(url);
+  if (generated) return `generated ${url.slice(generated.index + generated[0].length)}`;
   const modules = url.lastIndexOf('node_modules/');
   if (modules !== -1) return url.slice(modules + 'node_modules/'.length);
   return url.replace(/^node:/, 'node:');
