@@ -141,6 +141,17 @@ export async function benchMemory(): Promise<Section> {
         `From ${count(PHASE_REQUESTS)} to ${count(2 * PHASE_REQUESTS)} requests the heap after GC changed by ${mebibytes(growth)} (${growth >= 0 ? '+' : ''}${((growth / after100k.stats.heapUsed) * 100).toFixed(1)}%): ` +
           'the only per-session state is the bounded verified-token cache (and the bounded single-flight map in transparent mode), so once it is full the heap stops growing.',
         `Hit rate at this working set: ${(hitRate(defaultBound, sequence.slice(0, PHASE_REQUESTS)) * 100).toFixed(1)}% over the first ${count(PHASE_REQUESTS)} requests (cold start included) and ${(steadyHits(defaultBound) * 100).toFixed(1)}% in steady state with the default bound of ${count(defaultBound)}.`,
+        ...boundApps
+          .filter((b) => b.bound !== defaultBound)
+          .map((b) => {
+            const i = boundApps.indexOf(b);
+            const heapDelta = (retained[i]?.heapUsed ?? NaN) - (retained[0]?.heapUsed ?? NaN);
+            const entries = Math.min(b.bound, SESSIONS) - Math.min(defaultBound, SESSIONS);
+            return (
+              `A bound of ${count(b.bound)} instead of ${count(defaultBound)}: hit rate ${(steadyHits(b.bound) * 100).toFixed(1)}% instead of ${(steadyHits(defaultBound) * 100).toFixed(1)}%, CPU per request ${ratio(median(b.cpuRatios))} (per round ${spread(b.cpuRatios)}), ` +
+              `heap after GC ${heapDelta >= 0 ? '+' : ''}${mebibytes(heapDelta)}${entries !== 0 ? ` (about ${count(heapDelta / entries)} bytes per cached session)` : ''}.`
+            );
+          }),
       ],
       headline:
         `${count(SESSIONS)} sessions: heap after GC ${mebibytes(start.stats.heapUsed)} at start, ${mebibytes(after100k.stats.heapUsed)} after ${count(PHASE_REQUESTS)} requests, ${mebibytes(after200k.stats.heapUsed)} after ${count(2 * PHASE_REQUESTS)}; ` +
