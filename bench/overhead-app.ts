@@ -15,6 +15,7 @@
  *   `index.ts`;
  * - `sdk`: the SDK's `validateToken` on a plain token cookie on every request,
  *   what the Scalekit guidance does.
+ * With BENCH_PRELOAD=1, `none` also imports the generated index.ts (see below).
  *
  * `GET /__bench/stats` reports `process.memoryUsage()` and `process.cpuUsage()`
  * so the runner can read this process's RSS and CPU time without knowing its
@@ -87,6 +88,11 @@ async function sdkGuard(): Promise<Guard> {
 if (variant !== 'none' && variant !== 'generated' && variant !== 'sdk') {
   throw new Error(`BENCH_VARIANT must be none, generated or sdk (got ${String(variant)})`);
 }
+
+// BENCH_PRELOAD=1 with `none`: no auth, but the generated index.ts (and with
+// it the SDK, jose and their dependencies) is imported, so the cost of having
+// them loaded can be told apart from the cost of running them per request.
+if (variant === 'none' && process.env.BENCH_PRELOAD === '1') await import(required('BENCH_SESSION_INDEX'));
 
 let close: () => void;
 if (framework === 'express') close = await express();

@@ -28,16 +28,17 @@ const ROUNDS = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 8);
 const NARROW = 0.15;
 
 /** `ungated`: the generated code with the routing gate of the Express auth router switched off, as before it. */
-type Kind = 'none' | 'generated' | 'ungated' | 'sdk';
+type Kind = 'none' | 'loaded' | 'generated' | 'ungated' | 'sdk';
 const LABELS: Record<Framework, Record<Kind, string>> = {
   express: {
     none: 'Express, no auth',
+    loaded: 'Express, no auth, generated code imported',
     generated: 'Express, `sessionRouter()` + `requireSession`',
     ungated: 'Express, same, routing gate off',
     sdk: 'Express, SDK `validateToken`',
   },
-  fastify: { none: 'Fastify, no auth', generated: 'Fastify, `sessionPlugin` + `requireSession`', ungated: '—', sdk: 'Fastify, SDK `validateToken`' },
-  koa: { none: 'Koa, no auth', generated: 'Koa, `sessionRoutes()` + `requireSession`', ungated: 'Koa, same, routing gate off', sdk: 'Koa, SDK `validateToken`' },
+  fastify: { none: 'Fastify, no auth', loaded: 'Fastify, no auth, generated code imported', generated: 'Fastify, `sessionPlugin` + `requireSession`', ungated: '—', sdk: 'Fastify, SDK `validateToken`' },
+  koa: { none: 'Koa, no auth', loaded: 'Koa, no auth, generated code imported', generated: 'Koa, `sessionRoutes()` + `requireSession`', ungated: 'Koa, same, routing gate off', sdk: 'Koa, SDK `validateToken`' },
 };
 
 interface Server {
@@ -70,9 +71,15 @@ export async function benchOverhead(): Promise<Section> {
       const servers: Server[] = [];
       try {
         const ungated = await ungatedIndex(project);
-        const kinds: Kind[] = ungated ? ['none', 'generated', 'ungated', 'sdk'] : ['none', 'generated', 'sdk'];
+        const kinds: Kind[] = ungated ? ['none', 'loaded', 'generated', 'ungated', 'sdk'] : ['none', 'loaded', 'generated', 'sdk'];
         const apps = await Promise.all(
-          kinds.map((kind) => (kind === 'ungated' ? startBenchApp(project, 'generated', {}, ungated) : startBenchApp(project, kind))),
+          kinds.map((kind) =>
+            kind === 'ungated'
+              ? startBenchApp(project, 'generated', {}, ungated)
+              : kind === 'loaded'
+                ? startBenchApp(project, 'none', { BENCH_PRELOAD: '1' })
+                : startBenchApp(project, kind),
+          ),
         );
         for (const [i, app] of apps.entries()) {
           // The no-auth app gets the sealed cookie too, so the request bytes match.
@@ -164,8 +171,8 @@ export async function benchOverhead(): Promise<Section> {
     return {
       title: 'Request overhead under load (Express, Fastify, Koa)',
       method: [
-        'For each framework, three app processes (four on Express) (`bench/overhead-app.ts`) serve the same route (`GET /api/me`, body `{"ok":true}`), each started by the project\'s `startApp` (tsx, `NODE_ENV=development`) on 127.0.0.1: ' +
-          '**no auth**; the **generated** code (default config) wired exactly as the README shows, i.e. Express `app.use(sessionRouter())`, Fastify `await app.register(sessionPlugin)`, Koa `app.use(sessionRoutes())` in front of the app\'s own `@koa/router` with `allowedMethods()`, plus `requireSession` on the route; ' +
+        'For each framework, four app processes (five on Express) (`bench/overhead-app.ts`) serve the same route (`GET /api/me`, body `{"ok":true}`), each started by the project\'s `startApp` (tsx, `NODE_ENV=development`) on 127.0.0.1: ' +
+          '**no auth**; no auth but with the generated `index.ts` **imported** (and with it the SDK, jose and their dependencies), never called; the **generated** code (default config) wired exactly as the README shows, i.e. Express `app.use(sessionRouter())`, Fastify `await app.register(sessionPlugin)`, Koa `app.use(sessionRoutes())` in front of the app\'s own `@koa/router` with `allowedMethods()`, plus `requireSession` on the route; ' +
           'on Express, the same generated code with the routing gate off (`mayBeAuthRoute` in routes.ts always "maybe", so every request walks the auth router as before the gate); ' +
           'and the Scalekit guidance\'s way, the **SDK**\'s `validateToken(token, { issuer, audience })` on a plain token cookie, every request. ' +
           'The generated app gets a valid sealed access cookie, the SDK app the raw token; the no-auth app gets the sealed cookie too, so request sizes match.',
@@ -209,6 +216,13 @@ export async function benchOverhead(): Promise<Section> {
         `Routing gate (the Express auth router is skipped for a path no auth route can match; "gate off" is the same generated code with the gate always saying "maybe", run side by side): ${generated
           .map(gateEffect)
           .filter(Boolean)
+          .join('; ')}.`,
+        `Imported but never called, the generated code and what it loads cost ${generated
+          .map((s) => {
+            const loaded = find(s, 'loaded') as Server;
+            const runPerRound = s.cpuPerRequestUs.map((us, i) => us - (loaded.cpuPerRequestUs[i] as number));
+            return `${s.app.framework} ${addedCpu(loaded).toFixed(0)} µs per request (${usRange(addedPerRound(loaded))}), and running it per request ${median(runPerRound).toFixed(0)} µs more (${usRange(runPerRound)})`;
+          })
           .join('; ')}.`,
         'Memory: the generated and SDK apps load `@scalekit-sdk/node` (and with it axios, gRPC/Connect and protobuf) and jose; the no-auth app loads only its framework, which is most of the difference in heap.',
       ],
