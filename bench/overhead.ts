@@ -1,247 +1,239 @@
 /**
- * Benchmark 3: what `requireSession` costs per request under load.
+ * Benchmark 3: what the generated session code costs per request under load,
+ * on Express, Fastify and Koa.
  *
- * Four app processes (see overhead-app.ts) serve the same route: with no
- * auth, behind the generated `sessionRouter()` + `requireSession`, behind
- * `requireSession` alone, and behind the SDK's `validateToken`. autocannon, in this process, loads each in turn over
- * loopback; the apps run in their own processes so the load generator and
- * the server do not share an event loop.
+ * Per framework, three app processes (see overhead-app.ts) serve the same
+ * route: with no auth, with the generated code wired as the README shows
+ * (auth routes mounted + `requireSession`), and behind the SDK's
+ * `validateToken` per request. autocannon, in this process, loads each in turn
+ * over loopback, in rounds with the order rotated; the apps run in their own
+ * processes so the load generator and the server do not share an event loop.
  */
-import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import autocannon from 'autocannon';
 
-import { type RunningApp, startApp } from '../src/demo/project.js';
 import { startEmulator } from '../src/emulator/index.js';
+import { appStats, type AppStats, type BenchApp, checkGuarding, createBenchProject, startBenchApp, ungatedIndex } from './lib/apps.js';
 import { deferCleanup } from './lib/cleanup.js';
-import { applySessionEnv, createGeneratedProject, type GeneratedCrypto, type GeneratedPolicy, keyEntry, sessionEnv } from './lib/project.js';
+import { FRAMEWORKS, type Framework, keyEntry } from './lib/project.js';
 import type { Section } from './lib/report.js';
 import { count, mebibytes, median, milliseconds, ratio, spread } from './lib/stats.js';
 
 const CONNECTIONS = 10;
 const WARMUP_SECONDS = 1;
 const ROUND_SECONDS = 1;
-const ROUNDS = 10;
+const ROUNDS = Number(process.env.BENCH_OVERHEAD_ROUNDS ?? 8);
+/** A per-round ratio range wider than this (max − min) is called out as not narrow. */
+const NARROW = 0.15;
 
-type Variant = 'none' | 'generated' | 'guard-only' | 'sdk';
-const VARIANTS: readonly Variant[] = ['none', 'generated', 'guard-only', 'sdk'];
-const LABELS: Record<Variant, string> = {
-  none: 'no auth (baseline)',
-  generated: 'generated: sessionRouter + requireSession',
-  'guard-only': 'generated: requireSession only',
-  sdk: 'SDK validateToken per request',
+/** `ungated`: the generated code with the routing gate of the Express auth router switched off, as before it. */
+type Kind = 'none' | 'loaded' | 'generated' | 'ungated' | 'sdk';
+const LABELS: Record<Framework, Record<Kind, string>> = {
+  express: {
+    none: 'Express, no auth',
+    loaded: 'Express, no auth, generated code imported',
+    generated: 'Express, `sessionRouter()` + `requireSession`',
+    ungated: 'Express, same, routing gate off',
+    sdk: 'Express, SDK `validateToken`',
+  },
+  fastify: { none: 'Fastify, no auth', loaded: 'Fastify, no auth, generated code imported', generated: 'Fastify, `sessionPlugin` + `requireSession`', ungated: '—', sdk: 'Fastify, SDK `validateToken`' },
+  koa: { none: 'Koa, no auth', loaded: 'Koa, no auth, generated code imported', generated: 'Koa, `sessionRoutes()` + `requireSession`', ungated: 'Koa, same, routing gate off', sdk: 'Koa, SDK `validateToken`' },
 };
 
 interface Server {
-  variant: Variant;
-  app: RunningApp;
-  stop: () => Promise<void>;
+  kind: Kind;
+  app: BenchApp;
   headers: Record<string, string>;
   /** One entry per round. */
   requestsPerSecond: number[];
   cpuPerRequestUs: number[];
   p99: number[];
-  meanLatency: number[];
-  /** Per round, this ÷ the no-auth app in the same round. */
+  /** Per round, this ÷ the no-auth app of the same framework in the same round. */
   throughputRatios: number[];
   cpuRatios: number[];
-  start: Stats;
-  afterLoad: Stats;
-  /** After load and a forced GC. */
-  retained: Stats;
+  p99Ratios: number[];
+  start: AppStats;
+  retained: AppStats;
 }
-
-/** What an app reports about itself at `/__bench/stats`. */
-interface Stats {
-  rss: number;
-  heapUsed: number;
-  /** User + system CPU time since the process started, µs. */
-  cpuUs: number;
-}
-
-const NO_STATS: Stats = { rss: 0, heapUsed: 0, cpuUs: 0 };
 
 export async function benchOverhead(): Promise<Section> {
   const emulator = await startEmulator();
   const closeEmulator = deferCleanup(() => emulator.close());
-  const project = await createGeneratedProject({ framework: 'express' }, 'sss-bench-overhead-');
-  const servers: Server[] = [];
+  const keys = keyEntry();
+  const token = await emulator.controls.mintAccessToken({}, { ttlSeconds: 3600 });
+  const all: Server[] = [];
+  const load = { start: os.loadavg()[0] ?? 0, end: 0 };
   try {
-    const keys = keyEntry();
-    const env = sessionEnv(emulator, keys);
-    // This process seals the cookie the generated app will open: same keyring.
-    applySessionEnv(env);
-    const { seal } = await project.load<GeneratedCrypto>('crypto.ts');
-    const { COOKIES } = await project.load<GeneratedPolicy>('policy.ts');
-    const token = await emulator.controls.mintAccessToken({}, { ttlSeconds: 3600 });
-    const sessionCookie = `${COOKIES.access.name}=${seal('access', token)}`;
-
-    // startApp runs the project's app.ts; make it the benchmark app.
-    const appModule = fileURLToPath(new URL('./overhead-app.ts', import.meta.url));
-    await writeFile(path.join(project.dir, 'app.ts'), `import ${JSON.stringify(pathToFileURL(appModule).href)};\n`);
-
-    for (const variant of VARIANTS) {
-      const app = await startApp(project.dir, {
-        ...env,
-        BENCH_VARIANT: variant,
-        BENCH_SESSION_INDEX: project.file('index.ts'),
-        // Lets /__bench/memory?gc=1 collect garbage before reading the heap.
-        NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' '),
-      });
-      const stop = deferCleanup(() => app.stop());
-      // The no-auth app gets the generated cookie too, so the request bytes match.
-      const cookie = variant === 'sdk' ? `sk_token=${token}` : sessionCookie;
-      servers.push({
-        variant,
-        app,
-        stop,
-        headers: { cookie },
-        requestsPerSecond: [],
-        cpuPerRequestUs: [],
-        p99: [],
-        meanLatency: [],
-        throughputRatios: [],
-        cpuRatios: [],
-        start: NO_STATS,
-        afterLoad: NO_STATS,
-        retained: NO_STATS,
-      });
+    for (const framework of FRAMEWORKS) {
+      const project = await createBenchProject(framework, emulator, keys, `sss-bench-overhead-${framework}-`);
+      const sessionCookie = project.sessionCookie(token);
+      const servers: Server[] = [];
+      try {
+        const ungated = await ungatedIndex(project);
+        const kinds: Kind[] = ungated ? ['none', 'loaded', 'generated', 'ungated', 'sdk'] : ['none', 'loaded', 'generated', 'sdk'];
+        const apps = await Promise.all(
+          kinds.map((kind) =>
+            kind === 'ungated'
+              ? startBenchApp(project, 'generated', {}, ungated)
+              : kind === 'loaded'
+                ? startBenchApp(project, 'none', { BENCH_PRELOAD: '1' })
+                : startBenchApp(project, kind),
+          ),
+        );
+        for (const [i, app] of apps.entries()) {
+          // The no-auth app gets the sealed cookie too, so the request bytes match.
+          const headers = { cookie: app.variant === 'sdk' ? `sk_token=${token}` : sessionCookie };
+          // Each guard must really be guarding, and letting this cookie through, before it is timed.
+          await checkGuarding(app, headers);
+          servers.push({
+            kind: kinds[i] as Kind,
+            app,
+            headers,
+            requestsPerSecond: [],
+            cpuPerRequestUs: [],
+            p99: [],
+            throughputRatios: [],
+            cpuRatios: [],
+            p99Ratios: [],
+            start: await appStats(app.url, true),
+            retained: await appStats(app.url, true),
+          });
+        }
+        for (const server of servers) await hit(server, WARMUP_SECONDS);
+        for (let round = 0; round < ROUNDS; round++) {
+          // Rotate the order so that no variant always runs first or last.
+          const order = servers.map((_, i) => servers[(i + round) % servers.length] as Server);
+          for (const server of order) {
+            const before = await appStats(server.app.url, false);
+            const result = await hit(server, ROUND_SECONDS);
+            const after = await appStats(server.app.url, false);
+            server.requestsPerSecond.push(result['2xx'] / result.duration);
+            // CPU time the app spent per request: far less sensitive than req/s to
+            // neighbours taking turns on the same cores.
+            server.cpuPerRequestUs.push((after.cpuUs - before.cpuUs) / result['2xx']);
+            server.p99.push(result.latency.p99);
+          }
+          const base = servers[0] as Server;
+          for (const server of servers) {
+            server.throughputRatios.push((server.requestsPerSecond.at(-1) as number) / (base.requestsPerSecond.at(-1) as number));
+            server.cpuRatios.push((server.cpuPerRequestUs.at(-1) as number) / (base.cpuPerRequestUs.at(-1) as number));
+            server.p99Ratios.push((server.p99.at(-1) as number) / (base.p99.at(-1) as number));
+          }
+          console.log(
+            `  ${framework} round ${round + 1}: ${servers.map((s) => `${s.kind} ${count(s.requestsPerSecond.at(-1) as number)} req/s ${count(s.cpuPerRequestUs.at(-1) as number)} µs`).join('; ')}`,
+          );
+        }
+        for (const server of servers) server.retained = await appStats(server.app.url, true);
+        all.push(...servers);
+      } finally {
+        for (const app of servers.map((s) => s.app)) await app.stop();
+        await project.remove();
+      }
     }
+    load.end = os.loadavg()[0] ?? 0;
 
-    // Each guard must really be guarding, and letting this cookie through, before it is timed.
-    for (const server of servers) {
-      const ok = await fetch(`${server.app.url}/api/me`, { headers: server.headers, signal: AbortSignal.timeout(10_000) });
-      if (ok.status !== 200) throw new Error(`${server.variant}: /api/me answered ${ok.status} with the session cookie`);
-      if (server.variant !== 'none') {
-        const refused = await fetch(`${server.app.url}/api/me`, { signal: AbortSignal.timeout(10_000) });
-        if (refused.status !== 401) throw new Error(`${server.variant}: /api/me answered ${refused.status} without a cookie`);
-      }
-      server.start = await stats(server.app.url, true);
-    }
-
-    for (const server of servers) await load(server, WARMUP_SECONDS);
-    for (let round = 0; round < ROUNDS; round++) {
-      // Rotate the order so that no variant always runs first or last.
-      const order = servers.map((_, i) => servers[(i + round) % servers.length] as Server);
-      for (const server of order) {
-        const before = await stats(server.app.url, false);
-        const result = await load(server, ROUND_SECONDS);
-        const after = await stats(server.app.url, false);
-        server.requestsPerSecond.push(result['2xx'] / result.duration);
-        // CPU time the app spent per request: far less sensitive than req/s to
-        // neighbours taking turns on the same cores.
-        server.cpuPerRequestUs.push((after.cpuUs - before.cpuUs) / result['2xx']);
-        server.p99.push(result.latency.p99);
-        server.meanLatency.push(result.latency.average);
-      }
-      const base = servers.find((s) => s.variant === 'none') as Server;
-      for (const server of servers) {
-        server.throughputRatios.push((server.requestsPerSecond.at(-1) as number) / (base.requestsPerSecond.at(-1) as number));
-        server.cpuRatios.push((server.cpuPerRequestUs.at(-1) as number) / (base.cpuPerRequestUs.at(-1) as number));
-      }
-      console.log(
-        `  round ${round + 1}: ${order.map((s) => `${s.variant} ${count(s.requestsPerSecond.at(-1) as number)} req/s, ${count(s.cpuPerRequestUs.at(-1) as number)} µs CPU/req`).join('; ')}`,
+    const find = (s: Server, kind: Kind) => all.find((b) => b.app.framework === s.app.framework && b.kind === kind);
+    const baseOf = (s: Server) => find(s, 'none') as Server;
+    const sdkOf = (s: Server) => find(s, 'sdk') as Server;
+    // Per round, this app's CPU per request minus the no-auth app's in the same round.
+    const addedPerRound = (s: Server) => s.cpuPerRequestUs.map((us, i) => us - (baseOf(s).cpuPerRequestUs[i] as number));
+    const addedCpu = (s: Server) => median(addedPerRound(s));
+    const usRange = (values: number[]) => `${Math.min(...values).toFixed(0)} to ${Math.max(...values).toFixed(0)} µs`;
+    const generated = all.filter((s) => s.kind === 'generated');
+    const wide = all.filter((s) => s.kind !== 'none' && Math.max(...s.throughputRatios) - Math.min(...s.throughputRatios) > NARROW);
+    const wideCpu = all.filter((s) => s.kind !== 'none' && Math.max(...s.cpuRatios) - Math.min(...s.cpuRatios) > NARROW);
+    const label = (s: Server) => LABELS[s.app.framework][s.kind];
+    // The gate's effect: per round, the gated app's CPU per request minus the ungated one's, both measured in that round.
+    const gateEffect = (s: Server) => {
+      const off = find(s, 'ungated');
+      if (!off) return undefined;
+      const savedUs = s.cpuPerRequestUs.map((us, i) => (off.cpuPerRequestUs[i] as number) - us);
+      const throughput = s.requestsPerSecond.map((rps, i) => rps / (off.requestsPerSecond[i] as number));
+      return `${s.app.framework}: the gate saves ${median(savedUs).toFixed(1)} µs CPU per request (per round ${Math.min(...savedUs).toFixed(1)} to ${Math.max(...savedUs).toFixed(1)} µs), req/s ${ratio(median(throughput))} of the ungated app (${spread(throughput)})`;
+    };
+    /** A target judged on the median, and on whether every round agrees: a per-round range across the threshold leaves it unresolved. */
+    const judge = (values: number[], meets: (value: number) => boolean) => {
+      const all = values.every(meets);
+      const none = !values.some(meets);
+      const atMedian = meets(median(values)) ? 'met' : 'missed';
+      return all || none ? `${atMedian} in every round` : `${atMedian} at the median, not resolved (rounds on both sides)`;
+    };
+    const verdict = (s: Server) => {
+      const vsSdk = s.requestsPerSecond.map((rps, i) => rps / (sdkOf(s).requestsPerSecond[i] as number));
+      return (
+        `${s.app.framework}: ${ratio(median(s.throughputRatios))} of no-auth req/s (≥ 0.90×: ${judge(s.throughputRatios, (v) => v >= 0.9)}), ` +
+        `+${addedCpu(s).toFixed(0)} µs CPU/request (≤ +30 µs: ${judge(addedPerRound(s), (v) => v <= 30)}), ` +
+        `${ratio(median(vsSdk))} the SDK's req/s (≥ 2×: ${judge(vsSdk, (v) => v >= 2)})`
       );
-    }
-    for (const server of servers) {
-      server.afterLoad = await stats(server.app.url, false);
-      server.retained = await stats(server.app.url, true);
-    }
-
-    const baseline = servers.find((s) => s.variant === 'none') as Server;
-    const generated = servers.find((s) => s.variant === 'generated') as Server;
-    const guardOnly = servers.find((s) => s.variant === 'guard-only') as Server;
-    const sdk = servers.find((s) => s.variant === 'sdk') as Server;
-    const p99Ratio = (s: Server) => median(s.p99) / median(baseline.p99);
-    const cpuOverheadUs = (s: Server) => median(s.cpuPerRequestUs) - median(baseline.cpuPerRequestUs);
+    };
 
     return {
-      title: 'Request overhead under load',
+      title: 'Request overhead under load (Express, Fastify, Koa)',
       method: [
-        'Four app processes serve the same Express 5 route (`GET /api/me`, body `{"ok":true}`), each started by the project\'s `startApp` (tsx, `NODE_ENV=development`) on 127.0.0.1: ' +
-          '**no auth**; the **generated** code wired as the README shows, `app.use(sessionRouter())` plus `requireSession` on the route (default config); `requireSession` **only**, to separate the guard from the router every request walks through; ' +
-          'and the **SDK**\'s `validateToken(token, { issuer, audience })` on a plain token cookie, every request. ' +
+        'For each framework, four app processes (five on Express) (`bench/overhead-app.ts`) serve the same route (`GET /api/me`, body `{"ok":true}`), each started by the project\'s `startApp` (tsx, `NODE_ENV=development`) on 127.0.0.1: ' +
+          '**no auth**; no auth but with the generated `index.ts` **imported** (and with it the SDK, jose and their dependencies), never called; the **generated** code (default config) wired exactly as the README shows, i.e. Express `app.use(sessionRouter())`, Fastify `await app.register(sessionPlugin)`, Koa `app.use(sessionRoutes())` in front of the app\'s own `@koa/router` with `allowedMethods()`, plus `requireSession` on the route; ' +
+          'on Express, the same generated code with the routing gate off (`mayBeAuthRoute` in routes.ts always "maybe", so every request walks the auth router as before the gate); ' +
+          'and the Scalekit guidance\'s way, the **SDK**\'s `validateToken(token, { issuer, audience })` on a plain token cookie, every request. ' +
           'The generated app gets a valid sealed access cookie, the SDK app the raw token; the no-auth app gets the sealed cookie too, so request sizes match.',
-        `autocannon runs in the benchmark process, ${CONNECTIONS} connections, no pipelining: ${WARMUP_SECONDS} s warm-up per app (discarded), then ${ROUNDS} rounds × ${ROUND_SECONDS} s per app, order rotated each round. ` +
-          'req/s is 2xx responses ÷ duration (any non-2xx or error fails the run); the ratio is the median of per-round ratios to the no-auth app. ' +
-          'CPU per request is the app\'s own `process.cpuUsage()` (user + system) over the round ÷ the requests it served: it does not count time the app spent waiting for a core, so it is the steadier of the two on a shared machine. ' +
-          'Memory is each app\'s own `process.memoryUsage()`, read over HTTP: after start-up and the check requests (after a forced GC; the apps run with `--expose-gc`), right after the last round (RSS as the OS sees it), and again after a forced GC (heap the app retains). ' +
-          'autocannon records latency in whole milliseconds, so sub-millisecond differences only show in req/s.',
-        'The same cookie is sent on every request, so `requireSession` serves from its verified-token cache after the first request: this is the steady state of a signed-in browser. The cache-miss cost is in benchmark 1.',
+        `autocannon runs in the benchmark process, ${CONNECTIONS} connections, no pipelining: ${WARMUP_SECONDS} s warm-up per app (discarded), then ${ROUNDS} rounds × ${ROUND_SECONDS} s per app, order rotated each round; frameworks one after another. ` +
+          'req/s is 2xx responses ÷ duration (any non-2xx or error fails the run); each ratio is the median of per-round ratios to the same framework\'s no-auth app in the same round, next to the range of those ratios. ' +
+          'CPU per request is the app\'s own `process.cpuUsage()` (user + system) over the round ÷ the requests it served: it does not count time the app spent waiting for a core, so it is the steadier figure on a shared machine. ' +
+          'Memory is each app\'s `process.memoryUsage()` after a forced GC (`--expose-gc`), after start-up and after the last round. autocannon records latency in whole milliseconds.',
+        'The same cookie is sent on every request, so `requireSession` serves from its verified-token cache after the first request: the steady state of a signed-in browser. The cache-miss cost is in benchmark 1; many distinct sessions are in the memory benchmark.',
+        `1-minute load average ${load.start.toFixed(1)} when this benchmark started and ${load.end.toFixed(1)} when it ended, on ${os.cpus().length} CPUs.`,
       ],
       tables: [
         {
-          headers: ['app', 'req/s (median)', 'req/s vs no auth', 'per-round ratios', 'mean latency', 'p99 latency', 'p99 vs no auth'],
-          rows: servers.map((s) => [
-            LABELS[s.variant],
+          headers: ['app', 'req/s (median)', 'req/s vs no auth', 'per-round ratios', 'p99 latency', 'p99 vs no auth'],
+          rows: all.map((s) => [
+            label(s),
             count(median(s.requestsPerSecond)),
             ratio(median(s.throughputRatios)),
             spread(s.throughputRatios),
-            milliseconds(median(s.meanLatency)),
             milliseconds(median(s.p99)),
-            ratio(p99Ratio(s)),
+            ratio(median(s.p99Ratios)),
           ]),
         },
         {
-          headers: ['app', 'app CPU per request (median)', 'vs no auth', 'per-round ratios', 'added per request'],
-          rows: servers.map((s) => [
-            LABELS[s.variant],
-            `${median(s.cpuPerRequestUs).toFixed(0)} µs`,
+          headers: ['app', 'app CPU per request (median)', 'vs no auth', 'per-round ratios', 'added per request (median of per-round differences, range)', 'heap after load (GC)'],
+          rows: all.map((s) => [
+            label(s),
+            `${median(s.cpuPerRequestUs).toFixed(1)} µs`,
             ratio(median(s.cpuRatios)),
             spread(s.cpuRatios),
-            s === baseline ? '—' : `${cpuOverheadUs(s).toFixed(0)} µs`,
-          ]),
-        },
-        {
-          headers: ['app', 'RSS after start', 'RSS after load', 'RSS after load vs no auth', 'heap after start (GC)', 'heap after load (GC)', 'heap growth'],
-          rows: servers.map((s) => [
-            LABELS[s.variant],
-            mebibytes(s.start.rss),
-            mebibytes(s.afterLoad.rss),
-            ratio(s.afterLoad.rss / baseline.afterLoad.rss),
-            mebibytes(s.start.heapUsed),
+            s.kind === 'none' ? '—' : `${addedCpu(s).toFixed(1)} µs (${usRange(addedPerRound(s))})`,
             mebibytes(s.retained.heapUsed),
-            mebibytes(s.retained.heapUsed - s.start.heapUsed),
           ]),
         },
       ],
       notes: [
-        `Each app gets one core at most (the machine has ${os.cpus().length}, shared with autocannon and whatever else runs), so req/s here is not a capacity claim. ` +
-          'Where the per-round req/s ratios spread widely, trust the CPU-per-request ratio more.',
-        `Wired as the README shows, the generated code keeps ${ratio(median(generated.throughputRatios))} of the no-auth throughput and adds about ${cpuOverheadUs(generated).toFixed(0)} µs of CPU per request; ` +
-          `\`requireSession\` alone adds about ${cpuOverheadUs(guardOnly).toFixed(0)} µs. ${routerShare(generated, guardOnly)} ` +
-          `The SDK's per-request verification keeps ${ratio(median(sdk.throughputRatios))} of the throughput and adds about ${cpuOverheadUs(sdk).toFixed(0)} µs.`,
-        'That guard cost is well above what `authenticate` takes in benchmark 1\'s tight loop: under HTTP load, caches are cold between requests and the core is shared. ' +
-          'An earlier CPU profile of the guard-only app under this load put most of `requireSession`\'s own time in `open` (AES-GCM decipher setup and strict base64url decoding); since then a cache hit skips `open` as well as the signature check, and this run measures that version.',
-        'Memory: the generated and SDK apps load `@scalekit-sdk/node` (and with it axios, gRPC/Connect and protobuf) and jose; the no-auth app loads only Express, which is most of the difference at start-up. ' +
-          'RSS after load mostly reflects how far V8 let the heap grow between collections, so it is indicative only; the heap after a forced GC is what stays (for the generated app, its verified-token cache holds one entry here).',
+        `Targets (generated code, router mounted): ≥ 0.90× no-auth req/s, ≤ +30 µs CPU per request, ≥ 2× the SDK's req/s. ${generated.map(verdict).join('; ')}.`,
+        wide.length + wideCpu.length === 0
+          ? `Every per-round ratio range is within ${NARROW.toFixed(2)}.`
+          : `Not narrow (per-round range wider than ${NARROW.toFixed(2)}): ${[...new Set([...wide, ...wideCpu])].map((s) => `${label(s)} (req/s ${spread(s.throughputRatios)}, CPU ${spread(s.cpuRatios)})`).join('; ')}. ` +
+            'Each app gets a core at most, shared with autocannon and everything else on the machine, so req/s swings with the neighbours; the CPU-per-request figure is the one to trust there.',
+        `Routing gate (the Express auth router is skipped for a path no auth route can match; "gate off" is the same generated code with the gate always saying "maybe", run side by side): ${generated
+          .map(gateEffect)
+          .filter(Boolean)
+          .join('; ')}.`,
+        `Imported but never called, the generated code and what it loads cost ${generated
+          .map((s) => {
+            const loaded = find(s, 'loaded') as Server;
+            const runPerRound = s.cpuPerRequestUs.map((us, i) => us - (loaded.cpuPerRequestUs[i] as number));
+            return `${s.app.framework} ${addedCpu(loaded).toFixed(0)} µs per request (${usRange(addedPerRound(loaded))}), and running it per request ${median(runPerRound).toFixed(0)} µs more (${usRange(runPerRound)})`;
+          })
+          .join('; ')}.`,
+        'Memory: the generated and SDK apps load `@scalekit-sdk/node` (and with it axios, gRPC/Connect and protobuf) and jose; the no-auth app loads only its framework, which is most of the difference in heap.',
       ],
-      headline:
-        `requireSession keeps ${ratio(median(generated.throughputRatios))} of no-auth req/s (p99 ${ratio(p99Ratio(generated))}, CPU/request ${ratio(median(generated.cpuRatios))}); ` +
-        `SDK validateToken per request keeps ${ratio(median(sdk.throughputRatios))} (CPU/request ${ratio(median(sdk.cpuRatios))})`,
+      headline: generated.map(verdict).join('; '),
     };
   } finally {
-    for (const server of servers) await server.stop();
-    await project.remove();
     await closeEmulator();
   }
 }
 
-/** The mounted router's share, or a plain statement that this run cannot resolve it. */
-function routerShare(full: Server, guardOnly: Server): string {
-  const [fullLow, fullHigh] = [Math.min(...full.cpuRatios), Math.max(...full.cpuRatios)];
-  const [guardLow, guardHigh] = [Math.min(...guardOnly.cpuRatios), Math.max(...guardOnly.cpuRatios)];
-  const overlap = fullLow <= guardHigh && guardLow <= fullHigh;
-  const difference = median(full.cpuPerRequestUs) - median(guardOnly.cpuPerRequestUs);
-  return overlap
-    ? `The two generated rows' per-round CPU ratios overlap, so the mounted router's share is within this run's noise (their medians differ by ${Math.abs(difference).toFixed(0)} µs${difference < 0 ? ', with the router-less app the slower one' : ''}).`
-    : `The mounted router, which every request walks through, accounts for about ${difference.toFixed(0)} µs.`;
-}
-
-async function load(server: Server, seconds: number): Promise<autocannon.Result> {
+async function hit(server: Server, seconds: number): Promise<autocannon.Result> {
   const result = await autocannon({
     url: `${server.app.url}/api/me`,
     connections: CONNECTIONS,
@@ -250,13 +242,7 @@ async function load(server: Server, seconds: number): Promise<autocannon.Result>
     headers: server.headers,
   });
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${server.variant}: ${result.non2xx} non-2xx responses and ${result.errors} errors under load`);
+    throw new Error(`${server.app.framework} ${server.app.variant}: ${result.non2xx} non-2xx responses and ${result.errors} errors under load`);
   }
   return result;
-}
-
-async function stats(url: string, collectFirst: boolean): Promise<Stats> {
-  const response = await fetch(`${url}/__bench/stats${collectFirst ? '?gc=1' : ''}`, { signal: AbortSignal.timeout(10_000) });
-  const { memory, cpu } = (await response.json()) as { memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage };
-  return { rss: memory.rss, heapUsed: memory.heapUsed, cpuUs: cpu.user + cpu.system };
 }

@@ -9,6 +9,7 @@
  * over and over (a browser's steady state), once with a never-seen cookie
  * every time (every request misses the cache).
  */
+import { readFile } from 'node:fs/promises';
 import { ScalekitClient } from '@scalekit-sdk/node';
 
 import { startEmulator } from '../src/emulator/index.js';
@@ -27,8 +28,6 @@ import {
 import type { Section } from './lib/report.js';
 import { count, ratio, spread } from './lib/stats.js';
 
-/** More distinct cookies than the generated cache holds (1000), so cycling them always misses. */
-const FRESH_COOKIES = 4096;
 
 export async function benchVerify(): Promise<Section> {
   const emulator = await startEmulator();
@@ -51,6 +50,11 @@ export async function benchVerify(): Promise<Section> {
     const theirs = await sdk.validateToken<{ sub: string }>(token, sdkOptions);
     if (ours.sub !== theirs.sub) throw new Error('generated and SDK verification disagree on the token subject');
 
+    // More distinct cookies than the generated cache holds (MAX_VERIFIED), so
+    // cycling them in order always misses (the cache evicts oldest first).
+    const bound = /const MAX_VERIFIED = ([\d_]+);/.exec(await readFile(project.file('session.ts'), 'utf8'))?.[1];
+    if (!bound) throw new Error('session.ts has no `const MAX_VERIFIED = <n>;`');
+    const FRESH_COOKIES = Number(bound.replaceAll('_', '')) + 1024;
     const cookieName = COOKIES.access.name;
     const repeated = new Map([[cookieName, seal('access', token)]]);
     // Each seal has a fresh IV, so the same token gives a new cookie value every time.
@@ -86,8 +90,8 @@ export async function benchVerify(): Promise<Section> {
         `Same emulator, same RS256 access token (${token.length} characters), in one process, sequential calls. ` +
           'Baseline: the SDK\'s `new ScalekitClient(url, id, secret).validateToken(token, { issuer, audience })`. ' +
           'Ours: the generated `verifyAccessToken` (jose `jwtVerify` against a cached `createRemoteJWKSet`, RS256 only, `iss`, `aud`, `exp`/`nbf`).',
-        'Also the generated `authenticate(jar)` from `session.ts`: a bounded cache keyed by the exact sealed value; a miss opens the cookie (AES-256-GCM) and verifies the token, a hit skips both. ' +
-          `"Repeated" sends one cookie every time; "fresh" cycles through ${FRESH_COOKIES.toLocaleString('en-US')} cookies sealed from the same token (each seal has a new IV), more than the cache's 1000 entries, so every call misses.`,
+        'Also the generated `authenticate(req)` from `session.ts`: a bounded cache keyed by the exact sealed value; a miss opens the cookie (AES-256-GCM) and verifies the token, a hit skips both. ' +
+          `"Repeated" sends one cookie every time; "fresh" cycles through ${FRESH_COOKIES.toLocaleString('en-US')} cookies sealed from the same token (each seal has a new IV), more than the cache's ${(FRESH_COOKIES - 1024).toLocaleString('en-US')} entries, so every call misses.`,
         `tinybench, ${options.rounds} rounds × (${options.warmupMs} ms warm-up + ${options.timeMs} ms measured) per task, task order rotated each round. ` +
           'ops/s is the median over rounds of each round\'s mean; the ratio is the median over rounds of (task ÷ SDK) measured in the same round. Before timing, both verifiers must agree on the token.',
       ],

@@ -15,7 +15,7 @@ export function renderMarkdown(machine: Machine, sections: Section[], run: RunIn
     '<!-- Written by `npm run bench` (bench/run.ts). Edit the benchmarks, not this file. -->',
     '',
     'How the code this tool **generates** compares with the obvious alternatives, measured side by side in the same process or on the same machine in the same run: ' +
-      'the Scalekit SDK\'s own token validation and refresh, iron-session\'s sealing, and an Express route with no auth at all. ' +
+      'the Scalekit SDK\'s own token validation and refresh, iron-session\'s sealing, and the same Express, Fastify and Koa routes with no auth at all. ' +
       'Everything runs offline against the local Scalekit emulator, on 127.0.0.1.',
     '',
     'Results are **ratios** between things measured together, and medians over rounds. Absolute numbers are included for scale only: they belong to this machine on this day.',
@@ -49,7 +49,7 @@ export function renderMarkdown(machine: Machine, sections: Section[], run: RunIn
     'npm run bench -- seal verify        # some of them, printed only',
     '```',
     '',
-    'Benchmarks: `bench/verify.ts`, `bench/seal.ts`, `bench/overhead.ts` (+ `bench/overhead-app.ts`), `bench/refresh-storm.ts`, `bench/generator.ts`. ' +
+    'Benchmarks: `bench/verify.ts`, `bench/seal.ts`, `bench/overhead.ts` (+ `bench/overhead-app.ts`), `bench/handler.ts`, `bench/memory.ts`, `bench/refresh-storm.ts`, `bench/generator.ts`, `bench/cli-startup.ts`, `bench/profile.ts`. ' +
       'Each creates its own throwaway project with `createThrowawayProject`, generates into it with the project\'s own `generate`, starts its own emulator, and removes all of it when done.',
     '',
   ];

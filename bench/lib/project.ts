@@ -16,6 +16,11 @@ export type GeneratedScalekit = typeof import('../../test/__snapshots__/express/
 export type GeneratedSession = typeof import('../../test/__snapshots__/express/default/session.js');
 export type GeneratedPolicy = typeof import('../../test/__snapshots__/express/default/policy.js');
 export type GeneratedIndex = typeof import('../../test/__snapshots__/express/default/index.js');
+export type GeneratedIndexFastify = typeof import('../../test/__snapshots__/fastify/default/index.js');
+export type GeneratedIndexKoa = typeof import('../../test/__snapshots__/koa/default/index.js');
+
+export const FRAMEWORKS = ['express', 'fastify', 'koa'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface GeneratedProject {
   /** The throwaway project's root. */

@@ -13,6 +13,18 @@ declare module 'autocannon' {
       timeout?: number;
       headers?: Record<string, string>;
       method?: string;
+      /** Requests in flight per connection. */
+      pipelining?: number;
+      /** Stop after this many requests (overrides duration). */
+      amount?: number;
+      /** Cycled in order; `setupRequest` may rewrite each one before it is sent. */
+      requests?: { setupRequest?: (request: RawRequest) => RawRequest }[];
+    }
+
+    interface RawRequest {
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
     }
 
     /** An hdr-histogram-percentiles-obj summary. */
