@@ -60,7 +60,44 @@ export function sessionRouter(): Router {
       return send(res, internalErrorReply("session routes", error));
     },
   );
-  return router;
+  // Requests for other paths (nearly all of an app's traffic) skip the
+  // router: walking its stack costs every one of them a route match per layer
+  // and a setImmediate hop before the app's own routes run. The returned
+  // function is still this Router (its methods and stack, through the
+  // prototype), as Express's own Router() is a function with the router as
+  // its prototype; once anything is added to it, every request goes through.
+  const layers = router.stack.length;
+  const gated = (req: Request, res: Response, next: NextFunction) =>
+    router.stack.length !== layers || mayBeAuthRoute(req.path)
+      ? router(req, res, next)
+      : next();
+  return Object.setPrototypeOf(gated, router) as Router;
+}
+
+/**
+ * The literal beginnings of the auth routes, lowercased: a route matches only a
+ * path that starts with its text before any `:param` (routing ignores case and
+ * one trailing slash, and these routes have no other pattern syntax).
+ */
+const ROUTE_PREFIXES = [
+  ROUTES.login,
+  ROUTES.callback,
+  ROUTES.refresh,
+  ROUTES.logout,
+].map((route) => route.replace(/:.*$/, "").toLowerCase());
+
+/** Unreserved and sub-delim characters only: no percent-escape, backslash or non-ASCII to reinterpret. */
+const PLAIN_PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@/-]*$/;
+
+/**
+ * False only when no auth route can match `path` (the parsed pathname), so
+ * the request can skip the routing. A path the prefix test cannot judge
+ * exactly is left to the router.
+ */
+function mayBeAuthRoute(path: string): boolean {
+  if (!PLAIN_PATH.test(path)) return true;
+  const lower = path.toLowerCase();
+  return ROUTE_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
 /**
