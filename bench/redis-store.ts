@@ -9,17 +9,16 @@
  *    has expired, 200 concurrent requests spread round-robin over three
  *    processes of the Redis-store app: token-endpoint calls, failures, p50/p99.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import autocannon from 'autocannon';
 
 import { CookieJar, signIn } from '../src/demo/http-client.js';
-import { freePort, type RunningApp, startApp } from '../src/demo/project.js';
+import { type RunningApp, startApp } from '../src/demo/project.js';
 import { startEmulator } from '../src/emulator/index.js';
+import { REDIS_SERVER, redisAvailable, type RedisServer, startRedisServer } from '../test/helpers/redis-process.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { createGeneratedProject, keyEntry, sessionEnv } from './lib/project.js';
 import type { Section } from './lib/report.js';
@@ -30,8 +29,6 @@ const ROUND_SECONDS = 1;
 const ROUNDS = 8;
 const STORM = 200;
 const REPLICAS = 3;
-const REDIS_SERVER = process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server';
-const REDIS_CLI = process.env.REDIS_CLI_PATH ?? '/usr/bin/redis-cli';
 
 type Variant = 'none' | 'cookie' | 'redis';
 const LABELS: Record<Variant, string> = {
@@ -51,7 +48,7 @@ interface Server {
 }
 
 export async function benchRedisStore(): Promise<Section> {
-  if (spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' }).status !== 0) {
+  if (!redisAvailable()) {
     return {
       title: 'The Redis store',
       method: [`Needs redis-server (apt-get install redis-server, or REDIS_SERVER_PATH); none at ${REDIS_SERVER}, so nothing was measured.`],
@@ -60,7 +57,8 @@ export async function benchRedisStore(): Promise<Section> {
       headline: 'Redis store: skipped (no redis-server)',
     };
   }
-  const redis = await startRedis();
+  const redis = await startRedisServer();
+  const stopRedis = deferCleanup(() => redis.stop());
   const emulator = await startEmulator();
   const closeEmulator = deferCleanup(() => emulator.close());
   const keys = keyEntry();
@@ -102,7 +100,7 @@ export async function benchRedisStore(): Promise<Section> {
     }
 
     for (const server of servers) await load(server, 1);
-    const commandsBefore = await redisCommandCount(redis.port);
+    const commandsBefore = await redisCommandCount(redis);
     let redisRequests = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const order = servers.map((_, i) => servers[(i + round) % servers.length] as Server);
@@ -120,7 +118,7 @@ export async function benchRedisStore(): Promise<Section> {
       }
     }
     // The CPU probes and INFO itself are not requests of the app: count only the app's commands.
-    const commands = (await redisCommandCount(redis.port)) - commandsBefore;
+    const commands = (await redisCommandCount(redis)) - commandsBefore;
     const perRequest = commands / redisRequests;
     const cpuAdded = (s: Server) => median(s.cpuPerRequestUs) - median(none.cpuPerRequestUs);
     const redisServer = servers[2] as Server;
@@ -197,7 +195,7 @@ export async function benchRedisStore(): Promise<Section> {
   } finally {
     for (const stop of stops) await stop();
     await closeEmulator();
-    await redis.stop();
+    await stopRedis();
     for (const project of [cookieProject, redisProject, stormProject]) await project.remove();
   }
 }
@@ -223,43 +221,9 @@ async function cpu(url: string): Promise<number> {
 }
 
 /** Every command Redis has run since it started, less the INFO calls that read it. */
-async function redisCommandCount(port: number): Promise<number> {
-  const info = await cli(port, 'INFO', 'commandstats');
+async function redisCommandCount(redis: RedisServer): Promise<number> {
+  const info = await redis.cli('INFO', 'commandstats');
   let total = 0;
   for (const match of info.matchAll(/^cmdstat_(\w+):calls=(\d+)/gm)) if (match[1] !== 'info') total += Number(match[2]);
   return total;
-}
-
-function cli(port: number, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(REDIS_CLI, ['-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`redis-cli ${args.join(' ')} exited ${code}`))));
-  });
-}
-
-/** redis-server on a free loopback port, persistence off, in its own temp folder. */
-async function startRedis(): Promise<{ port: number; url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sss-bench-redis-'));
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdio: 'ignore',
-  });
-  const stop = deferCleanup(async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
-  for (let i = 0; ; i++) {
-    const pong = await cli(port, 'PING').catch(() => '');
-    if (pong.trim() === 'PONG') break;
-    if (i > 100) throw new Error('redis-server did not answer PING');
-    await sleep(50);
-  }
-  return { port, url: `redis://127.0.0.1:${port}`, stop };
 }

@@ -127,7 +127,7 @@ export async function doctor(ctx: Context, options: DoctorOptions): Promise<void
       urlVar,
       (value) => {
         const problem = redisUrlProblem(value);
-        return problem ? { problem: `${problem}`, shown: '' } : { shown: shownRedisUrl(value) };
+        return problem ? { problem, shown: '' } : { shown: shownRedisUrl(value) };
       },
       'Set it to redis://host:port (rediss:// for TLS), e.g. redis://127.0.0.1:6379 for a local redis-server',
     );

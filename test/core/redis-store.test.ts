@@ -172,7 +172,7 @@ describeRedis('Redis store: one refresh across processes (generated cases)', () 
     const found = await copies[0]!.findSession(jar);
     if (!found.found) throw new Error('the new session is not found');
     const otherId = randomBytes(32).toString('base64url');
-    await redis.cli('SET', `sk:session:${otherId}`, found.session.sealed);
+    await redis.cli('SET', `sk:session:${otherId}`, found.session.accessKey);
     expect(copies[0]!.openAccess({ ...found.session, id: otherId })).toBeNull();
     expect(copies[0]!.openAccess(found.session)?.plaintext).toMatch(/^eyJ/);
     const dump = JSON.stringify(await redis.dump());

@@ -49,13 +49,14 @@ interface SessionRecord {
 
 /** A session found for a request. */
 export interface StoredSession {
-  /** The exact stored tokens: keys the verified-token cache (a new record is a new key). */
+  /**
+   * The sealed record as read: keys the verified-token cache (a new record is
+   * a new key) and is what a refresh's compare-and-set compares against.
+   */
   readonly accessKey: string;
   /** `Set-Cookie` lines every answer on this session carries: the session cookie re-sealed under the newest key. */
   readonly cookies: string[];
   readonly id: string;
-  /** The record as read, for the compare-and-set of a refresh. */
-  readonly sealed: string;
 }
 
 export type SessionLookup =
@@ -125,12 +126,12 @@ export async function findSession(jar: CookieJar): Promise<SessionLookup> {
   const cookies = opened.stale
     ? writeCookie("session", seal("session", id))
     : [];
-  return { found: true, session: { accessKey: sealed, cookies, id, sealed } };
+  return { found: true, session: { accessKey: sealed, cookies, id } };
 }
 
 /** The access token held for `session`; `null` when its record does not open. */
 export function openAccess(session: StoredSession): Opened | null {
-  const record = openRecord(session.id, session.sealed);
+  const record = openRecord(session.id, session.accessKey);
   return record ? { plaintext: record.accessToken, stale: false } : null;
 }
 
@@ -260,7 +261,7 @@ async function readRecord(id: string): Promise<CurrentRecord> {
  */
 function isRenewed(session: StoredSession, current: CurrentRecord): boolean {
   return (
-    current.sealed !== session.sealed ||
+    current.sealed !== session.accessKey ||
     !expiresSoon(current.record.accessToken)
   );
 }
@@ -322,7 +323,7 @@ export async function endSession(
 ): Promise<{ sid: string | undefined }> {
   const found = await findSession(jar);
   if (!found.found) return { sid: undefined };
-  const record = openRecord(found.session.id, found.session.sealed);
+  const record = openRecord(found.session.id, found.session.accessKey);
   await deleteSessions(record?.sub, [found.session.id]);
   return { sid: record?.sid };
 }
